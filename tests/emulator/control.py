@@ -1,0 +1,120 @@
+"""Test controls under /_emulator: seed state, inject faults, change settings, read the request log.
+
+They are answered without faults and are not logged, so tests see only what the CLI sent.
+"""
+from .http_types import Response
+from .routing import Router
+from .services.authorization.models import ROLE_DEFINITIONS
+from .services.platform.models import DEFAULT_SUBSCRIPTION, PIPELINE_OBJECT_ID
+
+router = Router()
+PREFIX = "/_emulator"
+
+
+def _role_guid(role):
+    for guid, (name, _) in ROLE_DEFINITIONS.items():
+        if role.lower() in (guid, name.lower()):
+            return guid
+    raise ValueError(f"unknown role {role!r}")
+
+
+def health(world, req):
+    return Response(200, {"status": "ok", "pipeline_object_id": PIPELINE_OBJECT_ID,
+                          "default_subscription": DEFAULT_SUBSCRIPTION})
+
+
+def settings(world, req):
+    spec = req.json() or {}
+    if "role_replication_delay_writes" in spec:
+        world.authz.replication_delay_writes = int(spec.pop("role_replication_delay_writes"))
+    unknown = set(spec) - set(world.settings)
+    if unknown:
+        return Response(400, {"error": {"code": "UnknownSetting", "message": ", ".join(sorted(unknown))}})
+    world.settings.update(spec)
+    return Response(200, dict(world.settings, role_replication_delay_writes=world.authz.replication_delay_writes))
+
+
+def seed_group(world, req):
+    spec = req.json()
+    group, _ = world.resources.put(spec.get("subscription", DEFAULT_SUBSCRIPTION), spec["name"],
+                                   spec.get("location", "eastus"))
+    return Response(200, group)
+
+
+def seed_identity(world, req):
+    spec = req.json()
+    sub = spec.get("subscription", DEFAULT_SUBSCRIPTION)
+    if not world.resources.exists(sub, spec["resource_group"]):
+        world.resources.put(sub, spec["resource_group"], spec.get("location", "eastus"))
+    identity, _ = world.msi.put(sub, spec["resource_group"], spec["name"], spec.get("location", "eastus"))
+    return Response(200, identity)
+
+
+def seed_role_assignment(world, req):
+    spec = req.json()
+    return Response(200, world.authz.seed_assignment(spec["scope"], _role_guid(spec["role"]),
+                                                     spec["principal_id"]))
+
+
+def revoke_role_assignments(world, req):
+    spec = req.json()
+    guid = _role_guid(spec["role"])
+    removed = [key for key, a in world.authz.assignments.items()
+               if a["properties"]["principalId"].lower() == spec["principal_id"].lower()
+               and a["properties"]["roleDefinitionId"].lower().endswith(guid)]
+    for key in removed:
+        del world.authz.assignments[key]
+    return Response(200, {"removed": len(removed)})
+
+
+def seed_cluster(world, req):
+    spec = dict(req.json())
+    sub = spec.pop("subscription", DEFAULT_SUBSCRIPTION)
+    return Response(200, world.aks.seed(sub, spec.pop("resource_group"), spec.pop("name"), **spec))
+
+
+def add_fault(world, req):
+    try:
+        rule = world.faults.add(**req.json())
+    except (TypeError, ValueError) as ex:
+        return Response(400, {"error": {"code": "InvalidFault", "message": str(ex)}})
+    return Response(200, vars(rule))
+
+
+def clear_faults(world, req):
+    world.faults.clear()
+    return Response(200, {})
+
+
+def get_requests(world, req):
+    return Response(200, {"value": world.requests})
+
+
+def clear_requests(world, req):
+    world.requests.clear()
+    return Response(200, {})
+
+
+def state(world, req):
+    world.aks.advance()
+    return Response(200, {
+        "clusters": list(world.aks.clusters.values()),
+        "identities": list(world.msi.identities.values()),
+        "role_assignments": list(world.authz.assignments.values()),
+        "resource_groups": list(world.resources.groups.values()),
+        "tokens_issued": world.platform.tokens_issued,
+    })
+
+
+router.add("GET", PREFIX + "/health", health)
+router.add("POST", PREFIX + "/settings", settings)
+router.add("POST", PREFIX + "/resource-groups", seed_group)
+router.add("POST", PREFIX + "/identities", seed_identity)
+router.add("POST", PREFIX + "/role-assignments", seed_role_assignment)
+router.add("POST", PREFIX + "/role-assignments/revoke", revoke_role_assignments)
+router.add("POST", PREFIX + "/clusters", seed_cluster)
+router.add("POST", PREFIX + "/faults", add_fault)
+router.add("DELETE", PREFIX + "/faults", clear_faults)
+router.add("GET", PREFIX + "/requests", get_requests)
+router.add("DELETE", PREFIX + "/requests", clear_requests)
+router.add("GET", PREFIX + "/state", state)

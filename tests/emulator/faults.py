@@ -1,0 +1,52 @@
+"""Faults injected by tests: the next N requests matching a method and path fail in a chosen way."""
+import re
+from dataclasses import dataclass
+
+
+@dataclass
+class FaultRule:
+    method: str                 # "*" for any
+    path: str                   # regular expression searched in the path, case-insensitive
+    count: int = 1
+    # "status": answer an error; "reset": drop the connection;
+    # "operation": accept the write, end its operation Failed or Canceled.
+    kind: str = "status"
+    status: int = 500
+    code: str = "InternalServerError"
+    message: str = "An internal server error occurred. Please try again later."
+    retry_after: int = None
+    operation_status: str = "Failed"
+
+    def matches(self, method, path):
+        return self.count > 0 and self.method in ("*", method) and re.search(self.path, path, re.IGNORECASE)
+
+
+class Faults:
+    def __init__(self):
+        self.rules = []
+
+    def add(self, **spec):
+        rule = FaultRule(**spec)
+        if rule.kind not in ("status", "reset", "operation"):
+            raise ValueError(f"unknown fault kind {rule.kind!r}")
+        self.rules.append(rule)
+        return rule
+
+    def clear(self):
+        self.rules = []
+
+    def _take(self, method, path, kinds):
+        for rule in self.rules:
+            if rule.kind in kinds and rule.matches(method, path):
+                rule.count -= 1
+                return rule
+        return None
+
+    def take_transport_fault(self, method, path):
+        return self._take(method, path, ("status", "reset"))
+
+    def take_operation_outcome(self, method, path):
+        rule = self._take(method, path, ("operation",))
+        if rule is None:
+            return None
+        return {"status": rule.operation_status, "code": rule.code, "message": rule.message}

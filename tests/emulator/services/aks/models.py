@@ -1,0 +1,343 @@
+"""Managed clusters: full-body PUT as a long-running operation, eTags, one write at a time, pod identity.
+
+State transitions follow the recordings in shared/reference/real-responses: the PUT answer shows the
+cluster ``Updating`` with added pod identities ``Updating`` and removed ones ``Deleting``; when the
+operation ends they read back ``Assigned`` or are gone, and empty lists read back as absent keys.
+"""
+import copy
+import datetime
+import threading
+import time
+import uuid
+
+from ...errors import ArmError, not_found
+from . import pod_identity_rules
+
+CLUSTER_TYPE = "Microsoft.ContainerService/ManagedClusters"
+KUBERNETES_VERSION = "1.33.2"
+# Properties the service owns: kept from the stored cluster when a PUT body leaves them out.
+_SERVER_OWNED = ("provisioningState", "powerState", "fqdn", "azurePortalFQDN", "currentKubernetesVersion",
+                 "maxAgentPools", "nodeResourceGroup", "identityProfile")
+
+
+def _timestamp(epoch=None):
+    moment = datetime.datetime.fromtimestamp(epoch or time.time(), datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+
+
+class Operation:
+    def __init__(self, subscription, location, cluster_key, duration, outcome=None):
+        self.id = str(uuid.uuid4())
+        self.subscription = subscription
+        self.location = location
+        self.cluster_key = cluster_key
+        self.started = time.time()
+        self.ended = None
+        self.due = self.started + duration
+        self.status = "InProgress"
+        self.outcome = outcome      # None, or {"status": "Failed"|"Canceled", "code", "message"}
+        self.error = None
+
+    def path(self):
+        return (f"/subscriptions/{self.subscription}/providers/Microsoft.ContainerService/locations/"
+                f"{self.location}/operations/{self.id}")
+
+    def body(self):
+        # The real service answers with the operation GUID byte-swapped; the CLI never reads it.
+        body = {"name": self.id, "status": self.status, "startTime": _timestamp(self.started)}
+        if self.ended:
+            body["endTime"] = _timestamp(self.ended)
+        if self.error:
+            body["error"] = self.error
+        return body
+
+
+class ManagedClustersBackend:
+    def __init__(self, resources, msi, authz, settings):
+        self.resources = resources
+        self.msi = msi
+        self.authz = authz
+        self.settings = settings
+        self.clusters = {}      # (sub, rg, name) lower-cased -> body
+        self.operations = {}    # id -> Operation
+        self.running = {}       # cluster key -> Operation in progress
+        self._lock = threading.RLock()
+
+    # ----- time
+    def advance(self):
+        """Complete every operation whose time has come (operations end lazily, on the next request)."""
+        now = time.time()
+        for op in list(self.running.values()):
+            if now >= op.due:
+                self._finish(op, now)
+
+    def _finish(self, op, now):
+        op.ended = now
+        self.running.pop(op.cluster_key, None)
+        cluster = self.clusters.get(op.cluster_key)
+        if op.outcome:
+            op.status = op.outcome["status"]
+            op.error = {"code": op.outcome["code"], "message": op.outcome["message"]}
+        else:
+            op.status = "Succeeded"
+        if cluster is None:
+            return
+        state = "Succeeded" if op.status == "Succeeded" else "Failed"
+        props = cluster["properties"]
+        props["provisioningState"] = state
+        for pool in props.get("agentPoolProfiles") or []:
+            pool["provisioningState"] = state
+        profile = props.get("podIdentityProfile") or {}
+        identities = []
+        for entry in profile.get("userAssignedIdentities") or []:
+            if entry.get("provisioningState") in ("Updating", "Deleting"):
+                if state == "Succeeded":
+                    if entry["provisioningState"] == "Deleting":
+                        continue
+                    entry["provisioningState"] = "Assigned"
+                else:
+                    entry["provisioningState"] = "Failed"
+                    entry["provisioningInfo"] = {"error": {"error": copy.deepcopy(op.error)}}
+            identities.append(entry)
+        if identities:
+            profile["userAssignedIdentities"] = identities
+        else:
+            profile.pop("userAssignedIdentities", None)
+
+    # ----- reads
+    @staticmethod
+    def key(sub, rg, name):
+        return (sub.lower(), rg.lower(), name.lower())
+
+    def get(self, sub, rg, name):
+        with self._lock:
+            self.advance()
+            found = self.clusters.get(self.key(sub, rg, name))
+            if not found:
+                raise not_found("Microsoft.ContainerService/managedClusters", name, rg)
+            return copy.deepcopy(found)
+
+    def list(self, sub, rg=None):
+        with self._lock:
+            self.advance()
+            return [copy.deepcopy(c) for (s, r, _), c in self.clusters.items()
+                    if s == sub.lower() and (rg is None or r == rg.lower())]
+
+    def operation(self, op_id):
+        with self._lock:
+            self.advance()
+            op = self.operations.get(op_id)
+            if not op:
+                raise ArmError(404, "NotFound", f"Operation '{op_id}' was not found.")
+            return op
+
+    # ----- writes
+    def put(self, sub, rg, name, body, if_match=None, if_none_match=None, outcome=None):
+        """Start a create or update; return (created, cluster body as answered, Operation)."""
+        with self._lock:
+            self.advance()
+            self.resources.require(sub, rg)
+            key = self.key(sub, rg, name)
+            existing = self.clusters.get(key)
+            self._check_preconditions(name, existing, if_match, if_none_match)
+            if key in self.running:
+                op = self.running[key]
+                raise ArmError(409, "OperationNotAllowed",
+                               f"Operation is not allowed because there's an in progress update managed cluster "
+                               f"operation with ID '{op.id}' started at {_timestamp(op.started)}. Please wait for "
+                               "it to finish before starting a new operation.")
+            cluster = self._merge(sub, rg, name, copy.deepcopy(body or {}), existing)
+            profile = cluster["properties"].get("podIdentityProfile")
+            if profile is not None:
+                try:
+                    pod_identity_rules.check_profile(profile, cluster, self.msi, self.authz,
+                                                     self.cluster_principal_id(cluster))
+                finally:
+                    self.authz.note_cluster_write()
+                cluster["properties"]["podIdentityProfile"] = self._next_profile(
+                    profile, (existing or {}).get("properties", {}).get("podIdentityProfile") or {})
+            op = Operation(sub, cluster["location"], key, self.settings["operation_seconds"], outcome)
+            self.operations[op.id] = op
+            self.running[key] = op
+            cluster["eTag"] = str(uuid.uuid4())
+            self.clusters[key] = cluster
+            return existing is None, copy.deepcopy(cluster), op
+
+    def delete(self, sub, rg, name):
+        with self._lock:
+            self.advance()
+            key = self.key(sub, rg, name)
+            cluster = self.clusters.pop(key, None)
+            if cluster is None:
+                return None
+            op = Operation(sub, cluster["location"], key, 0)
+            self.operations[op.id] = op
+            self._finish(op, time.time())
+            return op
+
+    @staticmethod
+    def _check_preconditions(name, existing, if_match, if_none_match):
+        if if_match and (existing is None or (if_match.strip('"') != "*"
+                                              and if_match.strip('"') != existing["eTag"])):
+            current = existing["eTag"] if existing else "none"
+            raise ArmError(412, "PreconditionFailed",
+                           f"Operation is not allowed since the If-Match header '{if_match}' does not match the "
+                           f"current eTag '{current}' of managed cluster '{name}'. Get the cluster again and "
+                           "retry with the new eTag.")
+        if if_none_match and existing is not None and if_none_match.strip('"') in ("*", existing["eTag"]):
+            raise ArmError(412, "PreconditionFailed",
+                           f"Operation is not allowed since the managed cluster '{name}' already exists "
+                           "(If-None-Match).")
+
+    def cluster_principal_id(self, cluster):
+        identity = cluster.get("identity") or {}
+        if (identity.get("type") or "").lower() == "systemassigned":
+            return identity.get("principalId")
+        for value in (identity.get("userAssignedIdentities") or {}).values():
+            return (value or {}).get("principalId")
+        return None
+
+    def _merge(self, sub, rg, name, body, existing):
+        """The stored cluster after a PUT: the request body plus what the service owns."""
+        props = body.setdefault("properties", {})
+        if existing is None:
+            if not body.get("location"):
+                raise ArmError(400, "InvalidParameter", "The value of parameter location is invalid.")
+            self._fill_new(sub, rg, name, body)
+        else:
+            body["location"] = existing["location"]
+            for field in ("id", "name", "type"):
+                body[field] = existing[field]
+            for field in _SERVER_OWNED:
+                if field in existing["properties"] and field not in props:
+                    props[field] = copy.deepcopy(existing["properties"][field])
+            self._fill_identity(body, existing.get("identity"))
+        props["provisioningState"] = "Updating" if existing else "Creating"
+        for pool in props.get("agentPoolProfiles") or []:
+            pool["provisioningState"] = props["provisioningState"]
+            pool.setdefault("type", "VirtualMachineScaleSets")
+            pool.setdefault("osType", "Linux")
+        return body
+
+    def _fill_new(self, sub, rg, name, body):
+        props = body["properties"]
+        body.update(id=f"/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.ContainerService/"
+                       f"managedClusters/{name}", name=name, type=CLUSTER_TYPE)
+        dns_prefix = props.setdefault("dnsPrefix", f"{name[:10]}-{rg[:16]}-{sub[:6]}")
+        location = body["location"]
+        props.setdefault("kubernetesVersion", KUBERNETES_VERSION)
+        props.update(powerState={"code": "Running"}, currentKubernetesVersion=props["kubernetesVersion"],
+                     fqdn=f"{dns_prefix}-{uuid.uuid4().hex[:8]}.hcp.{location}.azmk8s.io", maxAgentPools=100)
+        props.setdefault("nodeResourceGroup", f"MC_{rg}_{name}_{location}")
+        props.setdefault("networkProfile", {}).setdefault("networkPlugin", "kubenet")
+        self._fill_identity(body, None)
+        if (body.get("identity") or {}).get("type"):
+            kubelet = self.msi.identity_id(sub, props["nodeResourceGroup"], f"{name}-agentpool")
+            props.setdefault("identityProfile", {"kubeletidentity": {
+                "resourceId": kubelet, "clientId": str(uuid.uuid4()), "objectId": str(uuid.uuid4())}})
+
+    def _fill_identity(self, body, existing_identity):
+        identity = body.get("identity")
+        if not identity:
+            return
+        kind = (identity.get("type") or "").lower()
+        if kind == "systemassigned":
+            previous = existing_identity or {}
+            identity["principalId"] = previous.get("principalId") or identity.get("principalId") \
+                or str(uuid.uuid4())
+            identity["tenantId"] = previous.get("tenantId") or "6e4a2d3c-7f10-4b58-9a1e-2c3d4e5f6a7b"
+        elif kind == "userassigned":
+            for resource_id in list(identity.get("userAssignedIdentities") or {}):
+                found = self.msi.find(resource_id)
+                if not found:
+                    raise ArmError(400, "InvalidParameter",
+                                   f"The user assigned identity '{resource_id}' was not found.")
+                identity["userAssignedIdentities"][resource_id] = {
+                    "principalId": found["properties"]["principalId"],
+                    "clientId": found["properties"]["clientId"]}
+
+    def _next_profile(self, requested, current):
+        """Normalize a requested profile the way the service stores it (see the module docstring)."""
+        if not requested.get("enabled"):
+            return {}
+        before = {(e["name"], e["namespace"]): e for e in current.get("userAssignedIdentities") or []}
+        profile = {"enabled": True}
+        if "allowNetworkPluginKubenet" in requested:
+            profile["allowNetworkPluginKubenet"] = bool(requested["allowNetworkPluginKubenet"])
+        identities, kept = [], set()
+        for entry in requested.get("userAssignedIdentities") or []:
+            key = (entry["name"], entry["namespace"])
+            found = self.msi.find(entry["identity"]["resourceId"])["properties"]
+            stored = {"name": entry["name"], "namespace": entry["namespace"],
+                      "identity": {"resourceId": entry["identity"]["resourceId"],
+                                   "clientId": entry["identity"].get("clientId") or found["clientId"],
+                                   "objectId": entry["identity"].get("objectId") or found["principalId"]}}
+            if entry.get("bindingSelector"):
+                stored["bindingSelector"] = entry["bindingSelector"]
+            old = before.get(key)
+            unchanged = old is not None and old["identity"]["resourceId"].lower() == \
+                stored["identity"]["resourceId"].lower() and old.get("bindingSelector") == \
+                stored.get("bindingSelector") and old.get("provisioningState") == "Assigned"
+            stored["provisioningState"] = "Assigned" if unchanged else "Updating"
+            identities.append(stored)
+            kept.add(key)
+        for key, old in before.items():
+            if key not in kept:
+                removed = copy.deepcopy(old)
+                removed.pop("provisioningInfo", None)
+                removed["provisioningState"] = "Deleting"
+                identities.append(removed)
+        if identities:
+            profile["userAssignedIdentities"] = identities
+        exceptions = [{"name": e["name"], "namespace": e["namespace"],
+                       "podLabels": dict(sorted((e.get("podLabels") or {}).items()))}
+                      for e in requested.get("userAssignedIdentityExceptions") or []]
+        if exceptions:
+            profile["userAssignedIdentityExceptions"] = exceptions
+        return profile
+
+    # ----- seeding (test control)
+    def seed(self, sub, rg, name, location="eastus", identity="system", network_plugin="azure",
+             pod_identity=None, control_plane_identity=None):
+        """Store a cluster in its settled state, built like the recorded real clusters."""
+        with self._lock:
+            if not self.resources.exists(sub, rg):
+                self.resources.put(sub, rg, location)
+            body = {"location": location, "properties": {
+                "kubernetesVersion": KUBERNETES_VERSION, "dnsPrefix": f"{name}-dns",
+                "agentPoolProfiles": [{"name": "nodepool1", "count": 3, "vmSize": "Standard_DS2_v2",
+                                       "osDiskSizeGB": 128, "osDiskType": "Managed", "maxPods": 110,
+                                       "type": "VirtualMachineScaleSets", "enableAutoScaling": False,
+                                       "mode": "System", "osType": "Linux", "osSKU": "Ubuntu",
+                                       "orchestratorVersion": KUBERNETES_VERSION,
+                                       "powerState": {"code": "Running"}}],
+                "linuxProfile": {"adminUsername": "azureuser", "ssh": {"publicKeys": [{"keyData": "ssh-rsa AAAA"}]}},
+                "enableRBAC": True,
+                "networkProfile": {"networkPlugin": network_plugin, "loadBalancerSku": "Standard",
+                                   "outboundType": "loadBalancer", "serviceCidr": "10.0.0.0/16",
+                                   "dnsServiceIP": "10.0.0.10"},
+                "securityProfile": {}, "oidcIssuerProfile": {"enabled": False},
+            }, "sku": {"name": "Base", "tier": "Free"}}
+            if identity == "system":
+                body["identity"] = {"type": "SystemAssigned"}
+                body["properties"]["servicePrincipalProfile"] = {"clientId": "msi"}
+            elif identity == "user":
+                resource_id = control_plane_identity or self.msi.put(
+                    sub, rg, f"{name}-control-plane", location)[0]["id"]
+                body["identity"] = {"type": "UserAssigned", "userAssignedIdentities": {resource_id: {}}}
+                body["properties"]["servicePrincipalProfile"] = {"clientId": "msi"}
+            else:
+                body["properties"]["servicePrincipalProfile"] = {"clientId": str(uuid.uuid4())}
+            key = self.key(sub, rg, name)
+            self._fill_new(sub, rg, name, body)
+            if pod_identity is not None:
+                profile = self._next_profile(pod_identity, {})
+                for entry in profile.get("userAssignedIdentities") or []:
+                    entry["provisioningState"] = "Assigned"
+                body["properties"]["podIdentityProfile"] = profile
+            body["properties"]["provisioningState"] = "Succeeded"
+            for pool in body["properties"]["agentPoolProfiles"]:
+                pool["provisioningState"] = "Succeeded"
+            body["eTag"] = str(uuid.uuid4())
+            self.clusters[key] = body
+            return copy.deepcopy(body)

@@ -1,0 +1,84 @@
+"""The managed-cluster service's pod identity rules, with the messages users have seen from the real service."""
+import re
+
+from ...errors import bad_request
+
+MAX_IDENTITIES = 200
+MAX_EXCEPTIONS = 200
+_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS_SUBDOMAIN = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
+_DNS_LABEL = re.compile(rf"^{_LABEL}$")
+
+
+def _valid_subdomain(value):
+    return isinstance(value, str) and len(value) <= 253 and bool(_DNS_SUBDOMAIN.match(value))
+
+
+def _valid_label(value):
+    return isinstance(value, str) and len(value) <= 63 and bool(_DNS_LABEL.match(value))
+
+
+def _invalid_name(value):
+    return bad_request("InvalidParameter",
+                       f"Name '{value}' is invalid. Please provide a valid and fully qualified DNS name.")
+
+
+def check_profile(profile, cluster, msi, authz, cluster_principal_id):
+    """Raise the service's error for the first rule ``profile`` breaks; ``cluster`` is the request body."""
+    if not profile.get("enabled"):
+        return
+    identity_type = ((cluster.get("identity") or {}).get("type") or "").lower()
+    if identity_type not in ("systemassigned", "userassigned"):
+        raise bad_request("BadRequest", "PodIdentity addon requires managed identity.")
+    network_plugin = ((cluster["properties"].get("networkProfile") or {}).get("networkPlugin") or "").lower()
+    if network_plugin == "kubenet" and not profile.get("allowNetworkPluginKubenet"):
+        raise bad_request("BadRequest",
+                          "PodIdentity addon does not support kubenet network plugin by default. Set "
+                          "'allowNetworkPluginKubenet' to true to use it with kubenet, which is not recommended "
+                          "(see https://aka.ms/aks/pod-identity).")
+    identities = profile.get("userAssignedIdentities") or []
+    exceptions = profile.get("userAssignedIdentityExceptions") or []
+    if len(identities) > MAX_IDENTITIES:
+        raise bad_request("BadRequest", f"The number of pod identities {len(identities)} exceeds the limit "
+                                        f"of {MAX_IDENTITIES} per cluster.")
+    if len(exceptions) > MAX_EXCEPTIONS:
+        raise bad_request("BadRequest", f"The number of pod identity exceptions {len(exceptions)} exceeds the "
+                                        f"limit of {MAX_EXCEPTIONS} per cluster.")
+    for entry in identities + exceptions:
+        for value in (entry.get("name"), ):
+            if not _valid_subdomain(value):
+                raise _invalid_name(value)
+        if not _valid_label(entry.get("namespace")):
+            raise _invalid_name(entry.get("namespace"))
+    seen = {}
+    for entry in identities:
+        key = (entry["name"], entry["namespace"])
+        resource_id = ((entry.get("identity") or {}).get("resourceId") or "").lower()
+        if key in seen:
+            if seen[key] != resource_id:
+                raise bad_request("BadRequest",
+                                  f"Found pod identities use different identities with the same name "
+                                  f"'{entry['name']}' in namespace '{entry['namespace']}'. "
+                                  "Please update the pod identity name.")
+            raise bad_request("BadRequest", f"Found duplicate pod identity '{entry['name']}' in namespace "
+                                            f"'{entry['namespace']}'.")
+        seen[key] = resource_id
+    seen_exceptions = set()
+    for entry in exceptions:
+        key = (entry["name"], entry["namespace"])
+        if key in seen_exceptions:
+            raise bad_request("BadRequest", f"Found duplicate pod identity exception '{entry['name']}' in "
+                                            f"namespace '{entry['namespace']}'.")
+        seen_exceptions.add(key)
+        if not entry.get("podLabels"):
+            raise bad_request("InvalidParameter", f"Pod identity exception '{entry['name']}' must have pod labels.")
+    for entry in identities:
+        resource_id = (entry.get("identity") or {}).get("resourceId") or ""
+        if not msi.find(resource_id):
+            raise bad_request("InvalidParameter", f"The user assigned identity '{resource_id}' of pod identity "
+                                                  f"'{entry['name']}' was not found.")
+        if not authz.can_assign_identity(cluster_principal_id, resource_id):
+            raise bad_request("BadRequest",
+                              f"Cluster identity has no assignment permission over identity 'resourceId: "
+                              f"{resource_id}'. Please grant at least 'Managed Identity Operator' permission "
+                              "before assigning pod identity.")

@@ -1,0 +1,53 @@
+from ...http_types import Response
+from ...routing import Router, sub_rg
+
+router = Router()
+_PROVIDER = r"/providers/Microsoft\.ContainerService"
+CLUSTER = sub_rg() + _PROVIDER + r"/managedClusters/(?P<name>[^/]+)"
+
+
+def _lro_headers(world, req, op):
+    return {"Azure-AsyncOperation": f"{req.base_url}{op.path()}?api-version=2016-03-30",
+            "Retry-After": str(world.settings["retry_after"])}
+
+
+def put_cluster(world, req, sub, rg, name):
+    outcome = world.faults.take_operation_outcome(req.method, req.path)
+    created, cluster, op = world.aks.put(sub, rg, name, req.json(), req.headers.get("if-match"),
+                                         req.headers.get("if-none-match"), outcome)
+    headers = _lro_headers(world, req, op)
+    headers["ETag"] = cluster["eTag"]
+    return Response(201 if created else 200, cluster, headers)
+
+
+def get_cluster(world, req, sub, rg, name):
+    cluster = world.aks.get(sub, rg, name)
+    return Response(200, cluster, {"ETag": cluster["eTag"]})
+
+
+def delete_cluster(world, req, sub, rg, name):
+    op = world.aks.delete(sub, rg, name)
+    if op is None:
+        return Response(204)
+    headers = _lro_headers(world, req, op)
+    headers["Location"] = headers["Azure-AsyncOperation"]
+    return Response(202, None, headers)
+
+
+def list_clusters(world, req, sub, rg=None):
+    return Response(200, {"value": world.aks.list(sub, rg)})
+
+
+def get_operation(world, req, sub, location, op_id):
+    op = world.aks.operation(op_id)
+    headers = {"Retry-After": str(world.settings["retry_after"])} if op.status == "InProgress" else {}
+    return Response(200, op.body(), headers)
+
+
+router.add("PUT", CLUSTER, put_cluster)
+router.add("GET", CLUSTER, get_cluster)
+router.add("DELETE", CLUSTER, delete_cluster)
+router.add("GET", sub_rg() + _PROVIDER + r"/managedClusters", list_clusters)
+router.add("GET", r"/subscriptions/(?P<sub>[^/]+)" + _PROVIDER + r"/managedClusters", list_clusters)
+router.add("GET", r"/subscriptions/(?P<sub>[^/]+)" + _PROVIDER +
+           r"/locations/(?P<location>[^/]+)/operations/(?P<op_id>[^/]+)", get_operation)

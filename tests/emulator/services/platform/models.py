@@ -1,0 +1,58 @@
+"""Tenant, subscriptions and the managed-identity token: what `az login --identity` needs."""
+import base64
+import json
+import time
+
+TENANT_ID = "6e4a2d3c-7f10-4b58-9a1e-2c3d4e5f6a7b"
+# The object id of the identity the CLI logs in as (a CI pipeline's managed identity).
+PIPELINE_OBJECT_ID = "9f1c2b3a-4d5e-4f60-8a7b-0c1d2e3f4a5b"
+DEFAULT_SUBSCRIPTION = "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d"
+SECOND_SUBSCRIPTION = "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f"
+
+
+def _b64(data):
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+class PlatformBackend:
+    def __init__(self):
+        self.subscriptions = {}
+        self.add_subscription(DEFAULT_SUBSCRIPTION, "Emulated subscription")
+        self.add_subscription(SECOND_SUBSCRIPTION, "Emulated identity subscription")
+        self.tokens_issued = []
+
+    def add_subscription(self, subscription_id, display_name):
+        self.subscriptions[subscription_id.lower()] = {
+            "id": f"/subscriptions/{subscription_id}",
+            "subscriptionId": subscription_id,
+            "tenantId": TENANT_ID,
+            "displayName": display_name,
+            "state": "Enabled",
+            "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "Internal_2014-09-01",
+                                     "spendingLimit": "Off"},
+            "authorizationSource": "RoleBased",
+        }
+
+    def issue_token(self, resource):
+        now = int(time.time())
+        claims = {"aud": resource, "iss": f"https://sts.windows.net/{TENANT_ID}/", "iat": now, "nbf": now,
+                  "exp": now + 3600, "oid": PIPELINE_OBJECT_ID, "sub": PIPELINE_OBJECT_ID, "tid": TENANT_ID,
+                  "idtyp": "app", "appid": PIPELINE_OBJECT_ID}
+        # Unsigned: the CLI decodes the token without checking its signature.
+        signature = base64.urlsafe_b64encode(b"emulator").rstrip(b"=").decode()
+        token = f"{_b64({'alg': 'RS256', 'typ': 'JWT'})}.{_b64(claims)}.{signature}"
+        self.tokens_issued.append(token)
+        return {"access_token": token, "expires_on": now + 3600, "resource": resource, "token_type": "Bearer"}
+
+    def cloud_metadata(self, base_url):
+        return {
+            "name": "AzureEmulator",
+            "resourceManager": base_url + "/",
+            "portal": base_url + "/portal",
+            "authentication": {"loginEndpoint": base_url + "/", "audiences": [base_url + "/"],
+                               "tenant": "common", "identityProvider": "AAD"},
+            "graphAudience": base_url + "/graph/",
+            "graph": base_url + "/graph/",
+            "microsoftGraphResourceId": base_url + "/graph/",
+            "suffixes": {},
+        }

@@ -1,0 +1,52 @@
+"""Everything the emulator holds: one backend per service, settings, faults and the request log."""
+import base64
+import json
+import threading
+import time
+
+from .faults import Faults
+from .services.aks.models import ManagedClustersBackend
+from .services.authorization.models import OWNER, AuthorizationBackend
+from .services.msi.models import ManagedIdentityBackend
+from .services.platform.models import PIPELINE_OBJECT_ID, PlatformBackend
+from .services.resources.models import ResourceGroupsBackend
+
+DEFAULT_SETTINGS = {"operation_seconds": 0.0, "retry_after": 1}
+
+
+class World:
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.settings = dict(DEFAULT_SETTINGS)
+        self.platform = PlatformBackend()
+        self.resources = ResourceGroupsBackend()
+        self.msi = ManagedIdentityBackend(self.resources)
+        self.authz = AuthorizationBackend()
+        self.aks = ManagedClustersBackend(self.resources, self.msi, self.authz, self.settings)
+        self.faults = Faults()
+        self.requests = []
+        self._started = time.time()
+        # The pipeline that logs in may write role assignments in its subscriptions, as an Owner can.
+        for sub in self.platform.subscriptions.values():
+            self.authz.seed_assignment(sub["id"], OWNER, PIPELINE_OBJECT_ID)
+
+    @staticmethod
+    def caller_id(req):
+        auth = req.headers.get("authorization", "")
+        try:
+            payload = auth.split(" ", 1)[1].split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            return claims.get("oid")
+        except (IndexError, ValueError):
+            return None
+
+    def log(self, req, status, fault=None):
+        try:
+            body = req.json()
+        except ValueError:
+            body = req.raw_body.decode("utf-8", "replace")
+        self.requests.append({
+            "seq": len(self.requests), "time": round(time.time() - self._started, 4),
+            "method": req.method, "path": req.path, "query": req.query, "body": body, "status": status,
+            "if_match": req.headers.get("if-match"), "fault": fault,
+        })
