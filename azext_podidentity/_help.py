@@ -2,3 +2,116 @@
 # Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
 from knack.help_files import helps  # noqa: F401  pylint: disable=unused-import
+
+helps["aks pod-identity"] = """
+type: group
+short-summary: Manage Microsoft Entra pod-managed identities in a Kubernetes cluster.
+long-summary: >-
+  Pod-managed identity is deprecated in favour of Microsoft Entra Workload ID. Enable it on a cluster first
+  with 'az aks update --enable-pod-identity'.
+examples:
+  - name: Give pods in namespace my-app the identity application-identity.
+    text: |
+      IDENTITY_RESOURCE_ID=$(az identity show --resource-group myIdentityResourceGroup \\
+          --name application-identity --query id -o tsv)
+      az aks pod-identity add --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --name my-pod-identity --identity-resource-id $IDENTITY_RESOURCE_ID
+  - name: List the pod identities of a cluster as a table.
+    text: az aks pod-identity list --resource-group myResourceGroup --cluster-name myAKSCluster -o table
+"""
+
+helps["aks pod-identity add"] = """
+type: command
+short-summary: Add a pod identity to a cluster.
+long-summary: >-
+  Grants the cluster identity 'Managed Identity Operator' on the identity when it does not hold it yet, then
+  adds the pod identity. Running the same command again changes nothing and succeeds.
+examples:
+  - name: Add a pod identity.
+    text: |
+      az aks pod-identity add --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --name my-pod-identity --identity-resource-id $IDENTITY_RESOURCE_ID
+  - name: Let an application use two identities through one binding selector.
+    text: |
+      az aks pod-identity add --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --name my-pod-identity-1 --identity-resource-id $IDENTITY_RESOURCE_ID_1 \\
+          --binding-selector myMultiIdentitySelector
+      az aks pod-identity add --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --name my-pod-identity-2 --identity-resource-id $IDENTITY_RESOURCE_ID_2 \\
+          --binding-selector myMultiIdentitySelector
+"""
+
+helps["aks pod-identity delete"] = """
+type: command
+short-summary: Remove a pod identity from a cluster.
+long-summary: Deleting a pod identity that does not exist changes nothing and succeeds with a warning.
+examples:
+  - name: Remove a pod identity.
+    text: |
+      az aks pod-identity delete --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --name my-pod-identity
+"""
+
+helps["aks pod-identity list"] = """
+type: command
+short-summary: List the pod identities and exceptions of a cluster.
+long-summary: Returns the managed cluster; the pod identities are under podIdentityProfile.
+examples:
+  - name: List pod identities as a table.
+    text: az aks pod-identity list --resource-group myResourceGroup --cluster-name myAKSCluster -o table
+  - name: Get the pod identities as JSON.
+    text: |
+      az aks pod-identity list --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --query podIdentityProfile.userAssignedIdentities[]
+"""
+
+helps["aks pod-identity exception"] = """
+type: group
+short-summary: "Manage pod identity exceptions: pods that reach the Instance Metadata Service without interception."
+examples:
+  - name: Let pods labelled app=legacy in namespace my-app bypass pod identity.
+    text: |
+      az aks pod-identity exception add --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --name legacy-exception --pod-labels app=legacy
+"""
+
+helps["aks pod-identity exception add"] = """
+type: command
+short-summary: Add a pod identity exception to a cluster.
+long-summary: Running the same command again changes nothing and succeeds.
+examples:
+  - name: Add an exception for pods with two labels.
+    text: |
+      az aks pod-identity exception add --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --name legacy-exception --pod-labels app=legacy tier=batch
+"""
+
+helps["aks pod-identity exception update"] = """
+type: command
+short-summary: Replace the pod labels of a pod identity exception.
+examples:
+  - name: Change the labels an exception matches.
+    text: |
+      az aks pod-identity exception update --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --name legacy-exception --pod-labels app=legacy-v2
+"""
+
+helps["aks pod-identity exception delete"] = """
+type: command
+short-summary: Remove a pod identity exception from a cluster.
+long-summary: Deleting an exception that does not exist changes nothing and succeeds with a warning.
+examples:
+  - name: Remove an exception.
+    text: |
+      az aks pod-identity exception delete --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --name legacy-exception
+"""
+
+helps["aks pod-identity exception list"] = """
+type: command
+short-summary: List the pod identity exceptions of a cluster.
+long-summary: Returns the managed cluster; the exceptions are under podIdentityProfile.
+examples:
+  - name: List exceptions as a table.
+    text: az aks pod-identity exception list --resource-group myResourceGroup --cluster-name myAKSCluster -o table
+"""

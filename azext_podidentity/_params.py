@@ -1,7 +1,54 @@
 # --------------------------------------------------------------------------------------------
 # Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
+"""Arguments. Loaded for every `az aks` command, so each part loads only for the commands it serves."""
+
+CUSTOM_HEADERS_HELP = ("Send custom headers with every request. When specified, format should be "
+                       "Key1=Value1,Key2=Value2.")
 
 
-def load_arguments(self, _):  # pylint: disable=unused-argument
-    pass
+def load_arguments(self, command):
+    if command.startswith("aks pod-identity"):
+        _pod_identity_arguments(self)
+
+
+def _pod_identity_arguments(self):
+    from azure.cli.core.commands.parameters import resource_group_name_type
+
+    with self.argument_context("aks pod-identity") as c:
+        c.argument("resource_group_name", resource_group_name_type)
+        c.argument("cluster_name", options_list=["--cluster-name"], help="The name of the AKS cluster.")
+        c.argument("aks_custom_headers", help=CUSTOM_HEADERS_HELP)
+
+    for scope in ("aks pod-identity add", "aks pod-identity delete"):
+        with self.argument_context(scope) as c:
+            c.argument("identity_namespace", options_list=["--namespace"],
+                       help="The Kubernetes namespace of the pod identity: a DNS label (RFC 1123).")
+    with self.argument_context("aks pod-identity add") as c:
+        c.argument("identity_name", options_list=["--name", "-n"],
+                   help="The pod identity name: a DNS subdomain name (RFC 1123). Defaults to the identity's "
+                        "resource name when that is a valid name.")
+        c.argument("identity_resource_id", options_list=["--identity-resource-id"],
+                   help="The resource id of the user-assigned identity to bind, for example "
+                        "/subscriptions/<id>/resourceGroups/<group>/providers/"
+                        "Microsoft.ManagedIdentity/userAssignedIdentities/<name>. It may be in another "
+                        "subscription than the cluster.")
+        c.argument("binding_selector", options_list=["--binding-selector"],
+                   help="The value of the aadpodidbinding label that pods use to select this identity "
+                        "(a Kubernetes label value). Defaults to the pod identity name.")
+    with self.argument_context("aks pod-identity delete") as c:
+        c.argument("identity_name", options_list=["--name", "-n"], help="The name of the pod identity to delete.")
+
+    for scope in ("aks pod-identity exception add", "aks pod-identity exception update",
+                  "aks pod-identity exception delete"):
+        with self.argument_context(scope) as c:
+            c.argument("exc_name", options_list=["--name", "-n"],
+                       help="The pod identity exception name: a DNS subdomain name (RFC 1123).")
+            c.argument("exc_namespace", options_list=["--namespace"],
+                       help="The Kubernetes namespace of the pods the exception applies to: a DNS label (RFC 1123).")
+    for scope in ("aks pod-identity exception add", "aks pod-identity exception update"):
+        with self.argument_context(scope) as c:
+            c.argument("pod_labels", options_list=["--pod-labels"], nargs="+",
+                       help="Space-separated labels in key=value form. Pods with all these labels reach the "
+                            "Instance Metadata Service without interception. On update they replace the "
+                            "exception's labels.")

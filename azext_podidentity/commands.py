@@ -1,7 +1,33 @@
 # --------------------------------------------------------------------------------------------
 # Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
+from azext_podidentity._client_factory import cf_managed_clusters
+from azext_podidentity._format import pod_identities_table, pod_identity_exceptions_table
+from azext_podidentity._validators import (validate_cluster_read, validate_exception_delete,
+                                           validate_exception_labels, validate_pod_identity_add,
+                                           validate_pod_identity_delete)
 
 
-def load_command_table(self, _):  # pylint: disable=unused-argument
-    pass
+def load_command_table(self, _):
+    from azure.cli.core.commands import CliCommandType
+    custom = CliCommandType(operations_tmpl="azext_podidentity.custom#{}", client_factory=cf_managed_clusters)
+
+    with self.command_group("aks pod-identity", custom_command_type=custom, client_factory=cf_managed_clusters,
+                            is_preview=True) as g:
+        g.custom_command("add", "aks_pod_identity_add", supports_no_wait=True,
+                         validator=validate_pod_identity_add)
+        g.custom_command("delete", "aks_pod_identity_delete", supports_no_wait=True,
+                         validator=validate_pod_identity_delete)
+        g.custom_command("list", "aks_pod_identity_list", table_transformer=pod_identities_table,
+                         validator=validate_cluster_read)
+
+    with self.command_group("aks pod-identity exception", custom_command_type=custom,
+                            client_factory=cf_managed_clusters, is_preview=True) as g:
+        g.custom_command("add", "aks_pod_identity_exception_add", supports_no_wait=True,
+                         validator=validate_exception_labels)
+        g.custom_command("update", "aks_pod_identity_exception_update", supports_no_wait=True,
+                         validator=validate_exception_labels)
+        g.custom_command("delete", "aks_pod_identity_exception_delete", supports_no_wait=True,
+                         validator=validate_exception_delete)
+        g.custom_command("list", "aks_pod_identity_exception_list", table_transformer=pod_identity_exceptions_table,
+                         validator=validate_cluster_read)

@@ -1,0 +1,21 @@
+# --------------------------------------------------------------------------------------------
+# Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+"""Table output. Transformers receive the managed cluster as a camelCase dict."""
+
+
+def _profile(result):
+    return (result or {}).get("podIdentityProfile") or {}
+
+
+def pod_identities_table(result):
+    return [{"Name": e.get("name"), "Namespace": e.get("namespace"),
+             "ProvisioningState": e.get("provisioningState"),
+             "Identity": (e.get("identity") or {}).get("resourceId")}
+            for e in _profile(result).get("userAssignedIdentities") or []]
+
+
+def pod_identity_exceptions_table(result):
+    return [{"Name": e.get("name"), "Namespace": e.get("namespace"),
+             "PodLabels": " ".join(f"{k}={v}" for k, v in sorted((e.get("podLabels") or {}).items()))}
+            for e in _profile(result).get("userAssignedIdentityExceptions") or []]

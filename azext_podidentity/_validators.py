@@ -1,0 +1,53 @@
+# --------------------------------------------------------------------------------------------
+# Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+"""Command validators: every option checked before any request. Failures exit with code 2.
+
+azure-cli passes the parsed arguments as ``namespace``; the Kubernetes namespace option is therefore stored
+as ``identity_namespace`` / ``exc_namespace``, so the two are never confused.
+"""
+from azext_podidentity.validation import (InvalidOptionValue, check_dns_label, check_dns_subdomain,
+                                          check_label_value, is_dns_subdomain, parse_custom_headers,
+                                          parse_identity_resource_id, parse_pod_labels)
+
+
+def _common(namespace):
+    parse_custom_headers(getattr(namespace, "aks_custom_headers", None))
+
+
+def validate_pod_identity_add(namespace):
+    check_dns_label(namespace.identity_namespace, "--namespace")
+    _, _, identity_name = parse_identity_resource_id(namespace.identity_resource_id)
+    if namespace.identity_name is None:
+        if not is_dns_subdomain(identity_name):
+            raise InvalidOptionValue(
+                f"--name is required: the identity's name {identity_name!r} cannot be used as the pod identity "
+                "name because it is not a DNS subdomain name (RFC 1123: lower-case letters, digits, '-' and '.').")
+        namespace.identity_name = identity_name
+    check_dns_subdomain(namespace.identity_name, "--name")
+    if namespace.binding_selector is not None:
+        check_label_value(namespace.binding_selector, "--binding-selector")
+    _common(namespace)
+
+
+def validate_pod_identity_delete(namespace):
+    check_dns_label(namespace.identity_namespace, "--namespace")
+    check_dns_subdomain(namespace.identity_name, "--name")
+    _common(namespace)
+
+
+def validate_exception_labels(namespace):
+    check_dns_label(namespace.exc_namespace, "--namespace")
+    check_dns_subdomain(namespace.exc_name, "--name")
+    namespace.pod_labels = parse_pod_labels(namespace.pod_labels)
+    _common(namespace)
+
+
+def validate_exception_delete(namespace):
+    check_dns_label(namespace.exc_namespace, "--namespace")
+    check_dns_subdomain(namespace.exc_name, "--name")
+    _common(namespace)
+
+
+def validate_cluster_read(namespace):
+    _common(namespace)

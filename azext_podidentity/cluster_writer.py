@@ -1,0 +1,146 @@
+# --------------------------------------------------------------------------------------------
+# Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+"""The one read-modify-write path for every change of a cluster's pod identity profile.
+
+GET the cluster, apply a pure edit to its profile, send nothing when the edit changes nothing, else PUT
+the whole cluster with ``If-Match`` set to the eTag just read. When another writer got there first
+(412) the cluster is read again and the same edit re-applied, so concurrent changes are never lost.
+"""
+import time
+from dataclasses import dataclass, field
+
+from azure.cli.core.azclierror import AzureResponseError, InvalidArgumentValueError
+from knack.log import get_logger
+
+from azext_podidentity import profile_edits
+from azext_podidentity.retry import sleep_before_retry
+
+logger = get_logger(__name__)
+
+MAX_WRITE_ATTEMPTS = 8
+GRANT_REPLICATION_WAIT_SECONDS = 120
+_NO_GRANT_YET = "no assignment permission over identity"
+
+
+@dataclass
+class ClusterTarget:
+    cmd: object
+    client: object
+    resource_group_name: str
+    cluster_name: str
+    headers: dict = field(default_factory=dict)
+    no_wait: bool = False
+
+
+def get_cluster(target):
+    return target.client.get(target.resource_group_name, target.cluster_name, headers=target.headers)
+
+
+def profile_of(cluster):
+    profile = cluster.pod_identity_profile
+    return profile.as_dict() if profile is not None else {}
+
+
+def ensure_pod_identity_enabled(target, cluster):
+    from azext_podidentity.role_grant import cluster_principal_id
+    cluster_principal_id(cluster.as_dict())  # a service-principal cluster cannot use pod identity at all
+    if profile_of(cluster).get("enabled"):
+        return
+    kubenet = ((cluster.network_profile and cluster.network_profile.network_plugin) or "").lower() == "kubenet"
+    command = (f"az aks update --resource-group {target.resource_group_name} --name {target.cluster_name} "
+               "--enable-pod-identity" + (" --enable-pod-identity-with-kubenet" if kubenet else ""))
+    raise InvalidArgumentValueError(
+        f"Pod identity is not enabled on cluster '{target.cluster_name}'. Enable it first with:\n  {command}")
+
+
+def apply_profile_edit(target, edit, cluster=None, granted_identity=None, unchanged_message=None):
+    """Apply ``edit`` (profile dict -> new profile dict, or None for no change); return the cluster.
+
+    ``cluster`` is a copy just read, to save a GET; ``unchanged_message`` is logged when nothing changes.
+    """
+    for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
+        if cluster is None:
+            cluster = get_cluster(target)
+        ensure_pod_identity_enabled(target, cluster)
+        before = profile_of(cluster)
+        after = edit(before)
+        if after is None:
+            if unchanged_message:
+                logger.warning(unchanged_message)
+            return cluster
+        try:
+            return _write(target, cluster, before, after, granted_identity)
+        except _ClusterChanged:
+            if attempt == MAX_WRITE_ATTEMPTS:
+                break
+            logger.warning("Cluster '%s' was changed by someone else since it was read; reading it again and "
+                           "re-applying this change (attempt %d of %d).", target.cluster_name, attempt + 1,
+                           MAX_WRITE_ATTEMPTS)
+            sleep_before_retry(attempt)
+            cluster = None
+    raise AzureResponseError(f"Cluster '{target.cluster_name}' kept changing while this command tried to update it "
+                             f"({MAX_WRITE_ATTEMPTS} attempts). Run the command again.")
+
+
+class _ClusterChanged(Exception):
+    pass
+
+
+def _write(target, cluster, before, after, granted_identity):
+    from azure.cli.core.commands import LongRunningOperation
+    from azure.cli.core.profiles import ResourceType
+    from azure.core.exceptions import HttpResponseError
+    profile_model = target.cmd.get_models("ManagedClusterPodIdentityProfile",
+                                          resource_type=ResourceType.MGMT_CONTAINERSERVICE,
+                                          operation_group="managed_clusters")
+    cluster.pod_identity_profile = profile_model(after)
+    poller = _begin_put(target, cluster, granted_identity)
+    if target.no_wait:
+        return None
+    touched = profile_edits.changed_identities(before, after)
+    try:
+        result = LongRunningOperation(target.cmd.cli_ctx)(poller)
+    except HttpResponseError as ex:
+        _raise_failed_entries(get_cluster(target), touched, str(ex.message or ex))
+        raise
+    _raise_failed_entries(result, touched, None)
+    return result
+
+
+def _begin_put(target, cluster, granted_identity):
+    from azure.core import MatchConditions
+    from azure.core.exceptions import HttpResponseError, ResourceModifiedError
+    deadline = time.monotonic() + GRANT_REPLICATION_WAIT_SECONDS
+    attempt = 0
+    while True:
+        try:
+            kwargs = {"polling": False} if target.no_wait else {}
+            return target.client.begin_create_or_update(
+                target.resource_group_name, target.cluster_name, cluster, etag=cluster.e_tag,
+                match_condition=MatchConditions.IfNotModified, headers=target.headers, **kwargs)
+        except ResourceModifiedError as ex:
+            raise _ClusterChanged() from ex
+        except HttpResponseError as ex:
+            # A grant this command just created takes a while to reach AKS: wait for it, bounded.
+            waiting = (granted_identity and ex.status_code == 400 and _NO_GRANT_YET in str(ex.message)
+                       and granted_identity.lower() in str(ex.message).lower())
+            if not waiting or time.monotonic() >= deadline:
+                raise
+            attempt += 1
+            delay = sleep_before_retry(attempt, base=1.0, cap=10.0)
+            logger.warning("The new 'Managed Identity Operator' role assignment is not visible to AKS yet; "
+                           "retried after %.1f s (attempt %d).", delay, attempt)
+
+
+def _raise_failed_entries(cluster, touched, operation_error):
+    profile = profile_of(cluster) if cluster is not None else {}
+    failures = []
+    for name, namespace in touched:
+        entry = profile_edits.find(profile.get(profile_edits.IDENTITIES), name, namespace) or {}
+        if entry.get("provisioningState") == "Failed":
+            error = ((entry.get("provisioningInfo") or {}).get("error") or {}).get("error") or {}
+            failures.append(f"Pod identity '{name}' in namespace '{namespace}' is Failed: "
+                            f"({error.get('code', 'Unknown')}) {error.get('message', 'no details given')}")
+    if failures:
+        raise AzureResponseError("\n".join(([operation_error] if operation_error else []) + failures))

@@ -1,0 +1,88 @@
+# --------------------------------------------------------------------------------------------
+# Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+"""Command handlers: thin, each one edit through the cluster writer. Arguments were validated already."""
+from azext_podidentity import profile_edits as edits
+from azext_podidentity.cluster_writer import (ClusterTarget, apply_profile_edit, ensure_pod_identity_enabled,
+                                              get_cluster, profile_of)
+from azext_podidentity.validation import parse_custom_headers
+
+
+def _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, no_wait=False):
+    return ClusterTarget(cmd, client, resource_group_name, cluster_name,
+                         parse_custom_headers(aks_custom_headers), no_wait)
+
+
+def _output(cluster):
+    if cluster is None:
+        return None
+    from azure.cli.command_modules.acs.custom import _remove_nulls
+    return _remove_nulls([cluster])[0]
+
+
+def aks_pod_identity_add(cmd, client, resource_group_name, cluster_name, identity_namespace,
+                         identity_resource_id, identity_name=None, binding_selector=None, no_wait=False,
+                         aks_custom_headers=None):
+    from azext_podidentity.identities import get_user_assigned_identity
+    from azext_podidentity.role_grant import cluster_principal_id, ensure_operator_role
+    target = _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, no_wait)
+    unchanged = (f"Pod identity '{identity_name}' in namespace '{identity_namespace}' already exists with this "
+                 "identity and binding selector; nothing to change.")
+    cluster = get_cluster(target)
+    ensure_pod_identity_enabled(target, cluster)
+    # Decide on the cluster just read: a re-run of the same add costs one GET and nothing else.
+    wanted = edits.identity_entry(identity_name, identity_namespace, identity_resource_id,
+                                  binding_selector=binding_selector)
+    if edits.add_identity(profile_of(cluster), wanted) is None:
+        return _output(apply_profile_edit(target, lambda _: None, cluster, unchanged_message=unchanged))
+    identity = get_user_assigned_identity(cmd, identity_resource_id)
+    created = ensure_operator_role(cmd, cluster_principal_id(cluster.as_dict()), identity_resource_id)
+    entry = edits.identity_entry(identity_name, identity_namespace, identity_resource_id, identity.client_id,
+                                 identity.principal_id, binding_selector)
+    return _output(apply_profile_edit(target, lambda profile: edits.add_identity(profile, entry), cluster,
+                                      granted_identity=identity_resource_id if created else None,
+                                      unchanged_message=unchanged))
+
+
+def aks_pod_identity_delete(cmd, client, resource_group_name, cluster_name, identity_namespace, identity_name,
+                            no_wait=False, aks_custom_headers=None):
+    target = _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, no_wait)
+    return _output(apply_profile_edit(
+        target, lambda profile: edits.remove_identity(profile, identity_name, identity_namespace),
+        unchanged_message=f"No pod identity named '{identity_name}' in namespace '{identity_namespace}'; "
+                          "nothing to delete."))
+
+
+def aks_pod_identity_list(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):
+    return _output(get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers)))
+
+
+def aks_pod_identity_exception_add(cmd, client, resource_group_name, cluster_name, exc_namespace, exc_name,
+                                   pod_labels, no_wait=False, aks_custom_headers=None):
+    target = _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, no_wait)
+    return _output(apply_profile_edit(
+        target, lambda profile: edits.add_exception(profile, exc_name, exc_namespace, pod_labels),
+        unchanged_message=f"Pod identity exception '{exc_name}' in namespace '{exc_namespace}' already exists with "
+                          "these pod labels; nothing to change."))
+
+
+def aks_pod_identity_exception_update(cmd, client, resource_group_name, cluster_name, exc_namespace, exc_name,
+                                      pod_labels, no_wait=False, aks_custom_headers=None):
+    target = _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, no_wait)
+    return _output(apply_profile_edit(
+        target, lambda profile: edits.update_exception(profile, exc_name, exc_namespace, pod_labels),
+        unchanged_message=f"Pod identity exception '{exc_name}' in namespace '{exc_namespace}' already has these pod "
+                          "labels; nothing to change."))
+
+
+def aks_pod_identity_exception_delete(cmd, client, resource_group_name, cluster_name, exc_namespace, exc_name,
+                                      no_wait=False, aks_custom_headers=None):
+    target = _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, no_wait)
+    return _output(apply_profile_edit(
+        target, lambda profile: edits.remove_exception(profile, exc_name, exc_namespace),
+        unchanged_message=f"No pod identity exception named '{exc_name}' in namespace '{exc_namespace}'; "
+                          "nothing to delete."))
+
+
+def aks_pod_identity_exception_list(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):
+    return aks_pod_identity_list(cmd, client, resource_group_name, cluster_name, aks_custom_headers)

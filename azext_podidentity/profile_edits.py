@@ -1,0 +1,121 @@
+# --------------------------------------------------------------------------------------------
+# Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+"""Pure edits of a managed cluster's ``podIdentityProfile`` (the REST dict, camelCase keys).
+
+Each edit takes the current profile and returns the profile to send, or ``None`` when nothing would
+change, so that callers send no request for a no-op. Edits touch only the entry they target.
+"""
+from azure.cli.core.azclierror import (ArgumentUsageError, InvalidArgumentValueError, ResourceNotFoundError)
+
+MAX_IDENTITIES = 200
+MAX_EXCEPTIONS = 200
+IDENTITIES = "userAssignedIdentities"
+EXCEPTIONS = "userAssignedIdentityExceptions"
+
+
+def identity_entry(name, namespace, resource_id, client_id=None, object_id=None, binding_selector=None):
+    identity = {"resourceId": resource_id}
+    if client_id:
+        identity["clientId"] = client_id
+    if object_id:
+        identity["objectId"] = object_id
+    entry = {"name": name, "namespace": namespace, "identity": identity}
+    if binding_selector:
+        entry["bindingSelector"] = binding_selector
+    return entry
+
+
+def find(entries, name, namespace):
+    for entry in entries or []:
+        if entry.get("name") == name and entry.get("namespace") == namespace:
+            return entry
+    return None
+
+
+def same_identity(a, b):
+    """Same pod identity as far as a user is concerned: identity (case-insensitive) and binding selector."""
+    return ((a.get("identity") or {}).get("resourceId", "").lower() ==
+            (b.get("identity") or {}).get("resourceId", "").lower()
+            and (a.get("bindingSelector") or None) == (b.get("bindingSelector") or None))
+
+
+def _with(profile, key, entries):
+    updated = dict(profile)
+    updated[key] = entries
+    return updated
+
+
+def add_identity(profile, entry):
+    identities = list(profile.get(IDENTITIES) or [])
+    existing = find(identities, entry["name"], entry["namespace"])
+    if existing is not None:
+        if not same_identity(existing, entry):
+            raise ArgumentUsageError(
+                f"Pod identity '{entry['name']}' already exists in namespace '{entry['namespace']}' with identity "
+                f"'{existing['identity']['resourceId']}' and binding selector "
+                f"'{existing.get('bindingSelector') or ''}'. Delete it with 'az aks pod-identity delete' first, "
+                "or choose another --name.")
+        if existing.get("provisioningState") == "Failed":
+            return dict(profile)  # send it again: the service retries a failed entry on the next write
+        return None
+    if len(identities) >= MAX_IDENTITIES:
+        raise InvalidArgumentValueError(
+            f"The cluster already has {len(identities)} pod identities, the most a cluster supports "
+            f"({MAX_IDENTITIES}). Delete one before adding another.")
+    return _with(profile, IDENTITIES, identities + [entry])
+
+
+def remove_identity(profile, name, namespace):
+    identities = profile.get(IDENTITIES) or []
+    if find(identities, name, namespace) is None:
+        return None
+    return _with(profile, IDENTITIES, [e for e in identities if (e["name"], e["namespace"]) != (name, namespace)])
+
+
+def _exception(name, namespace, labels):
+    return {"name": name, "namespace": namespace, "podLabels": dict(labels)}
+
+
+def add_exception(profile, name, namespace, labels):
+    exceptions = list(profile.get(EXCEPTIONS) or [])
+    existing = find(exceptions, name, namespace)
+    if existing is not None:
+        if (existing.get("podLabels") or {}) == labels:
+            return None
+        raise ArgumentUsageError(
+            f"Pod identity exception '{name}' already exists in namespace '{namespace}' with other pod labels. "
+            "Use 'az aks pod-identity exception update' to change its labels.")
+    if len(exceptions) >= MAX_EXCEPTIONS:
+        raise InvalidArgumentValueError(
+            f"The cluster already has {len(exceptions)} pod identity exceptions, the most a cluster supports "
+            f"({MAX_EXCEPTIONS}). Delete one before adding another.")
+    return _with(profile, EXCEPTIONS, exceptions + [_exception(name, namespace, labels)])
+
+
+def update_exception(profile, name, namespace, labels):
+    exceptions = profile.get(EXCEPTIONS) or []
+    existing = find(exceptions, name, namespace)
+    if existing is None:
+        raise ResourceNotFoundError(
+            f"Pod identity exception '{name}' was not found in namespace '{namespace}'. "
+            "Use 'az aks pod-identity exception add' to create it.")
+    if (existing.get("podLabels") or {}) == labels:
+        return None
+    return _with(profile, EXCEPTIONS, [_exception(name, namespace, labels) if e is existing else e
+                                       for e in exceptions])
+
+
+def remove_exception(profile, name, namespace):
+    exceptions = profile.get(EXCEPTIONS) or []
+    if find(exceptions, name, namespace) is None:
+        return None
+    return _with(profile, EXCEPTIONS, [e for e in exceptions if (e["name"], e["namespace"]) != (name, namespace)])
+
+
+def changed_identities(before, after):
+    """Keys (name, namespace) of pod identities that ``after`` adds or changes compared with ``before``."""
+    old = {(e["name"], e["namespace"]): e for e in before.get(IDENTITIES) or []}
+    return [(e["name"], e["namespace"]) for e in after.get(IDENTITIES) or []
+            if (e["name"], e["namespace"]) not in old or not same_identity(old[(e["name"], e["namespace"])], e)
+            or old[(e["name"], e["namespace"])].get("provisioningState") == "Failed"]
