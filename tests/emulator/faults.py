@@ -9,13 +9,15 @@ class FaultRule:
     path: str                   # regular expression searched in the path, case-insensitive
     count: int = 1
     # "status": answer an error; "reset": drop the connection;
-    # "operation": accept the write, end its operation Failed or Canceled.
+    # "operation": accept the write, end its operation Failed or Canceled;
+    # "interleave": another writer changes the cluster (``patch``) just before the request is served.
     kind: str = "status"
     status: int = 500
     code: str = "InternalServerError"
     message: str = "An internal server error occurred. Please try again later."
     retry_after: int = None
     operation_status: str = "Failed"
+    patch: dict = None
 
     def matches(self, method, path):
         return self.count > 0 and self.method in ("*", method) and re.search(self.path, path, re.IGNORECASE)
@@ -27,7 +29,7 @@ class Faults:
 
     def add(self, **spec):
         rule = FaultRule(**spec)
-        if rule.kind not in ("status", "reset", "operation"):
+        if rule.kind not in ("status", "reset", "operation", "interleave"):
             raise ValueError(f"unknown fault kind {rule.kind!r}")
         self.rules.append(rule)
         return rule
@@ -41,6 +43,10 @@ class Faults:
                 rule.count -= 1
                 return rule
         return None
+
+    def take_interleaved_write(self, method, path):
+        rule = self._take(method, path, ("interleave",))
+        return rule.patch if rule else None
 
     def take_transport_fault(self, method, path):
         return self._take(method, path, ("status", "reset"))

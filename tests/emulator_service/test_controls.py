@@ -96,3 +96,14 @@ def test_request_log_records_what_the_client_sent(emulator, names):
 def test_settings_reject_unknown_keys(emulator):
     status, _, body = emulator.http("POST", "/_emulator/settings", {"nonsense": 1})
     assert status == 400 and body["error"]["message"] == "nonsense"
+
+
+def test_interleaved_write_lands_before_the_request_and_changes_the_etag(emulator, names):
+    emulator.seed_cluster(names.rg, names.cluster, pod_identity={"enabled": True})
+    read = emulator.cluster(names.rg, names.cluster)
+    emulator.add_fault(method="PUT", path=names.cluster, kind="interleave",
+                       patch={"tags": {"writer": "other"}})
+    status, _, body = emulator.arm("PUT", cluster_path(emulator, names.rg, names.cluster), read,
+                                   {"If-Match": read["eTag"]})
+    assert status == 412 and body["error"]["code"] == "PreconditionFailed"
+    assert emulator.cluster(names.rg, names.cluster)["tags"] == {"writer": "other"}

@@ -25,6 +25,16 @@ def _timestamp(epoch=None):
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
 
 
+def _merge_patch(target, patch):
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge_patch(target[key], value)
+        elif isinstance(value, list) and isinstance(target.get(key), list):
+            target[key] = target[key] + value
+        else:
+            target[key] = value
+
+
 class Operation:
     def __init__(self, subscription, location, cluster_key, duration, outcome=None):
         self.id = str(uuid.uuid4())
@@ -162,6 +172,14 @@ class ManagedClustersBackend:
             cluster["eTag"] = str(uuid.uuid4())
             self.clusters[key] = cluster
             return existing is None, copy.deepcopy(cluster), op
+
+    def write_as_another_client(self, sub, rg, name, patch):
+        """Another writer's full-body PUT: ``patch`` merged into the stored cluster, lists appended."""
+        with self._lock:
+            current = self.get(sub, rg, name)
+            _merge_patch(current, patch)
+            self.put(sub, rg, name, current)
+            self.advance()
 
     def delete(self, sub, rg, name):
         with self._lock:

@@ -12,6 +12,9 @@ def _lro_headers(world, req, op):
 
 
 def put_cluster(world, req, sub, rg, name):
+    patch = world.faults.take_interleaved_write(req.method, req.path)
+    if patch:
+        world.aks.write_as_another_client(sub, rg, name, patch)
     outcome = world.faults.take_operation_outcome(req.method, req.path)
     created, cluster, op = world.aks.put(sub, rg, name, req.json(), req.headers.get("if-match"),
                                          req.headers.get("if-none-match"), outcome)
