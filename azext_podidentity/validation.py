@@ -14,13 +14,13 @@ class InvalidOptionValue(ValueError):
 
 
 _ALNUM_EDGES = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS_LABEL = re.compile(rf"^{_ALNUM_EDGES}$")
-_DNS_SUBDOMAIN = re.compile(rf"^{_ALNUM_EDGES}(\.{_ALNUM_EDGES})*$")
-_LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_DNS_LABEL = re.compile(_ALNUM_EDGES)
+_DNS_SUBDOMAIN = re.compile(rf"{_ALNUM_EDGES}(\.{_ALNUM_EDGES})*")
+_LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _IDENTITY_ID = re.compile(
-    rf"^/subscriptions/(?P<subscription>{_GUID})/resourceGroups/(?P<resource_group>[-\w._()]+)"
-    r"/providers/Microsoft\.ManagedIdentity/userAssignedIdentities/(?P<name>[-\w]+)$", re.IGNORECASE)
+    rf"/subscriptions/(?P<subscription>{_GUID})/resourceGroups/(?P<resource_group>[-\w._()]+)"
+    r"/providers/Microsoft\.ManagedIdentity/userAssignedIdentities/(?P<name>[-\w]+)", re.IGNORECASE)
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 DNS_SUBDOMAIN_RULE = ("a DNS subdomain name (RFC 1123): at most 253 characters of lower-case letters, digits, '-' "
@@ -38,15 +38,15 @@ def _fail(option, value, rule):
 
 
 def is_dns_subdomain(value):
-    return isinstance(value, str) and len(value) <= 253 and bool(_DNS_SUBDOMAIN.match(value))
+    return isinstance(value, str) and len(value) <= 253 and bool(_DNS_SUBDOMAIN.fullmatch(value))
 
 
 def is_dns_label(value):
-    return isinstance(value, str) and len(value) <= 63 and bool(_DNS_LABEL.match(value))
+    return isinstance(value, str) and len(value) <= 63 and bool(_DNS_LABEL.fullmatch(value))
 
 
 def is_label_value(value):
-    return isinstance(value, str) and len(value) <= 63 and bool(_LABEL_NAME.match(value))
+    return isinstance(value, str) and len(value) <= 63 and bool(_LABEL_NAME.fullmatch(value))
 
 
 def is_label_key(value):
@@ -55,7 +55,7 @@ def is_label_key(value):
     prefix, _, name = value.rpartition("/")
     if "/" in value and not is_dns_subdomain(prefix):
         return False
-    return len(name) <= 63 and bool(_LABEL_NAME.match(name))
+    return len(name) <= 63 and bool(_LABEL_NAME.fullmatch(name))
 
 
 def check_dns_subdomain(value, option):
@@ -97,7 +97,7 @@ def parse_pod_labels(items, option="--pod-labels"):
 
 def parse_identity_resource_id(value, option="--identity-resource-id"):
     """Return (subscription, resource group, name) of a user-assigned identity's resource id."""
-    m = _IDENTITY_ID.match(value or "")
+    m = _IDENTITY_ID.fullmatch(value or "")
     if not m:
         raise InvalidOptionValue(
             f"{option} {value!r} is invalid: it must be the resource id of a user-assigned identity, "
@@ -117,7 +117,7 @@ def parse_custom_headers(value, option="--aks-custom-headers"):
         if not sep or not key:
             raise InvalidOptionValue(f"{option} {pair!r} is invalid: each header must be Key=Value, "
                                      "separated by commas.")
-        if _CONTROL_CHARS.search(pair) or not re.match(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", key):
+        if _CONTROL_CHARS.search(pair) or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", key):
             raise InvalidOptionValue(f"{option} {pair!r} is invalid: header names are HTTP tokens and "
                                      "neither names nor values may hold control characters or line breaks.")
         headers[key] = header_value.strip()

@@ -58,11 +58,16 @@ def test_valid_namespaces(value):
     assert v.check_dns_label(value, "--namespace") == value
 
 
-@pytest.mark.parametrize("value", ["", "My-App", "my_app", "-a", "a-", "a.b", "a" * 64])
+@pytest.mark.parametrize("value", ["", "My-App", "my_app", "-a", "a-", "a.b", "a" * 64, "my-app\n"])
 def test_invalid_namespace_names_the_option_and_the_rule(value):
     with pytest.raises(v.InvalidOptionValue) as ex:
         v.check_dns_label(value, "--namespace")
     assert str(ex.value).startswith(f"--namespace {value!r} is invalid: it must be a DNS label (RFC 1123)")
+
+
+@pytest.mark.parametrize("check", [v.is_dns_label, v.is_dns_subdomain, v.is_label_value, v.is_label_key])
+def test_a_trailing_newline_is_never_valid(check):
+    assert check("web") and not check("web\n")
 
 
 def test_pod_labels():
@@ -82,7 +87,7 @@ def test_identity_resource_id():
            "userAssignedIdentities/id-1")
     assert v.parse_identity_resource_id(rid) == (SUB, "rg.1_(x)", "id-1")
     assert v.parse_identity_resource_id(rid.lower())[2] == "id-1"
-    for bad in [rid + "/extra", rid.replace("userAssignedIdentities", "identities"), "id-1",
+    for bad in [rid + "\n", rid + "/extra", rid.replace("userAssignedIdentities", "identities"), "id-1",
                 rid.replace(SUB, "not-a-guid"), f"/subscriptions/{SUB}/resourceGroups/rg"]:
         with pytest.raises(v.InvalidOptionValue, match="--identity-resource-id"):
             v.parse_identity_resource_id(bad)
@@ -91,6 +96,6 @@ def test_identity_resource_id():
 def test_custom_headers():
     assert v.parse_custom_headers(None) == {}
     assert v.parse_custom_headers("A=1, B-c=two") == {"A": "1", "B-c": "two"}
-    for bad in ["A", "=1", "A=1\r\nX-Evil: 1", "A B=1", "A=\x00"]:
+    for bad in ["A", "=1", "A=1\r\nX-Evil: 1", "A B=1", "A=\x00", "A\n=1"]:
         with pytest.raises(v.InvalidOptionValue, match="--aks-custom-headers"):
             v.parse_custom_headers(bad)

@@ -6,16 +6,16 @@ from ...errors import bad_request
 MAX_IDENTITIES = 200
 MAX_EXCEPTIONS = 200
 _LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS_SUBDOMAIN = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
-_DNS_LABEL = re.compile(rf"^{_LABEL}$")
+_DNS_SUBDOMAIN = re.compile(rf"{_LABEL}(\.{_LABEL})*")
+_DNS_LABEL = re.compile(_LABEL)
 
 
 def _valid_subdomain(value):
-    return isinstance(value, str) and len(value) <= 253 and bool(_DNS_SUBDOMAIN.match(value))
+    return isinstance(value, str) and len(value) <= 253 and bool(_DNS_SUBDOMAIN.fullmatch(value))
 
 
 def _valid_label(value):
-    return isinstance(value, str) and len(value) <= 63 and bool(_DNS_LABEL.match(value))
+    return isinstance(value, str) and len(value) <= 63 and bool(_DNS_LABEL.fullmatch(value))
 
 
 def _invalid_name(value):
