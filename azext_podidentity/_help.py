@@ -115,3 +115,31 @@ examples:
   - name: List exceptions as a table.
     text: az aks pod-identity exception list --resource-group myResourceGroup --cluster-name myAKSCluster -o table
 """
+
+# Examples for the flags this extension adds to core's `aks create` / `aks update`: appended to core's own
+# help (whose YAML ends with its examples list), so the rest of core's help stays as it is.
+_CORE_EXAMPLES = {
+    "aks create": """
+  - name: (PREVIEW) Create a cluster with Azure CNI and pod identity enabled.
+    text: az aks create -g MyResourceGroup -n MyManagedCluster --network-plugin azure --enable-pod-identity
+  - name: (PREVIEW) Create a kubenet cluster with pod identity enabled.
+    text: az aks create -g MyResourceGroup -n MyManagedCluster --enable-pod-identity --enable-pod-identity-with-kubenet
+""",
+    "aks update": """
+  - name: (PREVIEW) Enable pod identity on a cluster.
+    text: az aks update -g MyResourceGroup -n MyManagedCluster --enable-pod-identity
+  - name: (PREVIEW) Disable pod identity, removing every pod identity and exception without asking.
+    text: az aks update -g MyResourceGroup -n MyManagedCluster --disable-pod-identity --yes
+""",
+}
+
+
+def _append_core_examples():
+    from azure.cli.command_modules.acs import _help as core_help  # noqa: F401  pylint: disable=unused-import
+    for command, examples in _CORE_EXAMPLES.items():
+        text = helps.get(command, "")
+        if "\nexamples:\n" in text and examples.strip() not in text:
+            helps[command] = text.rstrip("\n") + "\n" + examples.lstrip("\n")
+
+
+_append_core_examples()

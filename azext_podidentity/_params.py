@@ -10,6 +10,27 @@ CUSTOM_HEADERS_HELP = ("Send custom headers with every request. When specified, 
 def load_arguments(self, command):
     if command.startswith("aks pod-identity"):
         _pod_identity_arguments(self)
+    elif command in ("aks create", "aks update"):
+        _create_update_arguments(self)
+
+
+def _create_update_arguments(self):
+    # Registering anything under a scope replaces core's whole scope: load core's arguments here first.
+    from azure.cli.command_modules.acs._params import load_arguments as load_core_arguments
+
+    from azext_podidentity._validators import validate_pod_identity_flags
+    load_core_arguments(self, None)
+    for scope in ("aks create", "aks update"):
+        with self.argument_context(scope) as c:
+            c.argument("enable_pod_identity", action="store_true", validator=validate_pod_identity_flags,
+                       help="(PREVIEW) Enable pod identity addon. Needs a cluster with a managed identity.")
+            c.argument("enable_pod_identity_with_kubenet", action="store_true",
+                       help="(PREVIEW) Consent to pod identity on a kubenet cluster (with --enable-pod-identity), "
+                            "where pods can reach the Instance Metadata Service unless network policy prevents it.")
+    with self.argument_context("aks update") as c:
+        c.argument("disable_pod_identity", action="store_true",
+                   help="(PREVIEW) Disable pod identity addon. Removes every pod identity and exception of the "
+                        "cluster; asks for confirmation first unless --yes is given.")
 
 
 def _pod_identity_arguments(self):

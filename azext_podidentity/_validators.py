@@ -51,3 +51,21 @@ def validate_exception_delete(namespace):
 
 def validate_cluster_read(namespace):
     _common(namespace)
+
+
+def validate_pod_identity_flags(namespace):
+    """`aks create/update`: flag combinations that can be refused before anything is read."""
+    enable = getattr(namespace, "enable_pod_identity", False)
+    kubenet = getattr(namespace, "enable_pod_identity_with_kubenet", False)
+    disable = getattr(namespace, "disable_pod_identity", False)
+    if enable and disable:
+        raise InvalidOptionValue("--enable-pod-identity and --disable-pod-identity are mutually exclusive.")
+    if kubenet and disable:
+        raise InvalidOptionValue("--enable-pod-identity-with-kubenet cannot be used with --disable-pod-identity.")
+    creating = not hasattr(namespace, "disable_pod_identity")
+    if creating and kubenet and not enable:
+        raise InvalidOptionValue("--enable-pod-identity-with-kubenet needs --enable-pod-identity.")
+    if creating and enable and (getattr(namespace, "service_principal", None)
+                                or getattr(namespace, "enable_managed_identity", True) is False):
+        raise InvalidOptionValue("--enable-pod-identity needs a cluster with a managed identity: remove "
+                                 "--service-principal/--client-secret (or --enable-managed-identity false).")

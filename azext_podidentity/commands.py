@@ -12,6 +12,13 @@ def load_command_table(self, _):
     from azure.cli.core.commands import CliCommandType
     custom = CliCommandType(operations_tmpl="azext_podidentity.custom#{}", client_factory=cf_managed_clusters)
 
+    # Takes over core's `aks create` and `aks update`: same arguments and behaviour, plus the pod identity flags.
+    extended = CliCommandType(operations_tmpl="azext_podidentity.aks_create_update#{}",
+                              client_factory=cf_managed_clusters)
+    with self.command_group("aks", custom_command_type=extended, client_factory=cf_managed_clusters) as g:
+        g.custom_command("create", "aks_create", supports_no_wait=True)
+        g.custom_command("update", "aks_update", supports_no_wait=True)
+
     with self.command_group("aks pod-identity", custom_command_type=custom, client_factory=cf_managed_clusters,
                             is_preview=True) as g:
         g.custom_command("add", "aks_pod_identity_add", supports_no_wait=True,

@@ -119,3 +119,22 @@ def changed_identities(before, after):
     return [(e["name"], e["namespace"]) for e in after.get(IDENTITIES) or []
             if (e["name"], e["namespace"]) not in old or not same_identity(old[(e["name"], e["namespace"])], e)
             or old[(e["name"], e["namespace"])].get("provisioningState") == "Failed"]
+
+
+def enable(profile, allow_kubenet=False):
+    """Pod identity on. An enabled profile keeps its identities and exceptions; kubenet consent is only added."""
+    if profile.get("enabled"):
+        if allow_kubenet and not profile.get("allowNetworkPluginKubenet"):
+            return dict(profile, allowNetworkPluginKubenet=True)
+        return None
+    return {"enabled": True, "allowNetworkPluginKubenet": bool(allow_kubenet), IDENTITIES: [], EXCEPTIONS: []}
+
+
+def disable(profile):
+    return None if not profile.get("enabled") and not profile.get(IDENTITIES) else {"enabled": False}
+
+
+def needs_kubenet_consent(network_plugin, profile):
+    """The service refuses pod identity on kubenet unless the profile records the user's consent."""
+    return (bool(profile.get("enabled")) and (network_plugin or "").lower() == "kubenet"
+            and not profile.get("allowNetworkPluginKubenet"))

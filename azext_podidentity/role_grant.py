@@ -17,6 +17,15 @@ logger = get_logger(__name__)
 MANAGED_IDENTITY_OPERATOR = "f1a07417-d97a-45cb-824c-7a7467783830"
 
 
+NEEDS_MANAGED_IDENTITY = (
+    "Pod identity requires a cluster that uses a managed identity; this cluster uses a service principal. "
+    "Move the cluster to a managed identity with 'az aks update --enable-managed-identity' first.")
+
+
+def uses_managed_identity(cluster):
+    return ((cluster.get("identity") or {}).get("type") or "").lower() in ("systemassigned", "userassigned")
+
+
 def cluster_principal_id(cluster):
     """The principal the service checks: system-assigned, or the single user-assigned control-plane identity."""
     identity = cluster.get("identity") or {}
@@ -27,9 +36,7 @@ def cluster_principal_id(cluster):
         assigned = list((identity.get("userAssignedIdentities") or {}).values())
         if len(assigned) == 1 and (assigned[0] or {}).get("principalId"):
             return assigned[0]["principalId"]
-    raise InvalidArgumentValueError(
-        "Pod identity requires a cluster that uses a managed identity; this cluster uses a service principal. "
-        "Move the cluster to a managed identity with 'az aks update --enable-managed-identity' first.")
+    raise InvalidArgumentValueError(NEEDS_MANAGED_IDENTITY)
 
 
 def _is_within(scope, ancestor):

@@ -247,7 +247,9 @@ class ManagedClustersBackend:
         props.update(powerState={"code": "Running"}, currentKubernetesVersion=props["kubernetesVersion"],
                      fqdn=f"{dns_prefix}-{uuid.uuid4().hex[:8]}.hcp.{location}.azmk8s.io", maxAgentPools=100)
         props.setdefault("nodeResourceGroup", f"MC_{rg}_{name}_{location}")
-        props.setdefault("networkProfile", {}).setdefault("networkPlugin", "kubenet")
+        network = props.setdefault("networkProfile", {})
+        if not network.get("networkPlugin"):  # today's AKS default: Azure CNI in overlay mode
+            network.update(networkPlugin="azure", networkPluginMode="overlay")
         self._fill_identity(body, None)
         if (body.get("identity") or {}).get("type"):
             kubelet = self.msi.identity_id(sub, props["nodeResourceGroup"], f"{name}-agentpool")
