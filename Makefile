@@ -24,14 +24,14 @@ e2e: venv
 	$(PY) -m pytest tests/e2e
 
 lint: venv
-	$(PY) -m flake8 azext_podidentity tests setup.py
+	$(PY) -m flake8 azext_podidentity tests demo setup.py
 	$(PY) -m pylint --rcfile=pylintrc azext_podidentity
 
 wheel: venv
 	rm -rf dist && $(PY) -m pip wheel --no-deps --no-build-isolation -q -w dist .
 
 demo: venv            ## the how-to's walkthrough against the bundled emulator
-	@echo "make demo: the walkthrough arrives with the pod-identity commands (issue #3)."; exit 1
+	$(PY) demo/run.py
 
 bench: venv
 	@echo "make bench: the benchmark arrives with issue #6."; exit 1

@@ -54,15 +54,18 @@ def ensure_pod_identity_enabled(target, cluster):
         f"Pod identity is not enabled on cluster '{target.cluster_name}'. Enable it first with:\n  {command}")
 
 
-def apply_profile_edit(target, edit, cluster=None, granted_identity=None, unchanged_message=None):
+def apply_profile_edit(target, edit, cluster=None, granted_identity=None, unchanged_message=None,
+                       require_enabled=True):
     """Apply ``edit`` (profile dict -> new profile dict, or None for no change); return the cluster.
 
     ``cluster`` is a copy just read, to save a GET; ``unchanged_message`` is logged when nothing changes.
+    Removals pass ``require_enabled=False``: removing what is not there is a no-op even when pod identity is off.
     """
     for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
         if cluster is None:
             cluster = get_cluster(target)
-        ensure_pod_identity_enabled(target, cluster)
+        if require_enabled:
+            ensure_pod_identity_enabled(target, cluster)
         before = profile_of(cluster)
         after = edit(before)
         if after is None:

@@ -50,7 +50,7 @@ def aks_pod_identity_delete(cmd, client, resource_group_name, cluster_name, iden
     return _output(apply_profile_edit(
         target, lambda profile: edits.remove_identity(profile, identity_name, identity_namespace),
         unchanged_message=f"No pod identity named '{identity_name}' in namespace '{identity_namespace}'; "
-                          "nothing to delete."))
+                          "nothing to delete.", require_enabled=False))
 
 
 def aks_pod_identity_list(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):
@@ -81,7 +81,7 @@ def aks_pod_identity_exception_delete(cmd, client, resource_group_name, cluster_
     return _output(apply_profile_edit(
         target, lambda profile: edits.remove_exception(profile, exc_name, exc_namespace),
         unchanged_message=f"No pod identity exception named '{exc_name}' in namespace '{exc_namespace}'; "
-                          "nothing to delete."))
+                          "nothing to delete.", require_enabled=False))
 
 
 def aks_pod_identity_exception_list(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):

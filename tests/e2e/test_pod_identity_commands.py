@@ -248,3 +248,11 @@ def test_two_interleaved_edits_both_land(az, emulator, names, cluster, identity)
     assert [e["name"] for e in final["userAssignedIdentities"]] == ["web"]
     assert [e["name"] for e in final["userAssignedIdentityExceptions"]] == ["other-writer"]
     assert "changed by someone else" in result.stderr
+
+
+def test_delete_on_a_disabled_cluster_is_a_no_op(az, emulator, names):
+    emulator.seed_cluster(names.rg, names.cluster)
+    for args in (["aks", "pod-identity", "delete"], ["aks", "pod-identity", "exception", "delete"]):
+        result = az.ok(*args, "-g", names.rg, "--cluster-name", names.cluster, "--namespace", "shop", "--name", "x")
+        assert "nothing to delete" in result.stderr
+    assert cluster_puts(emulator) == []

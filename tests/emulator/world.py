@@ -7,6 +7,7 @@ import time
 from .faults import Faults
 from .services.aks.models import ManagedClustersBackend
 from .services.authorization.models import OWNER, AuthorizationBackend
+from .services.graph.models import GraphBackend
 from .services.msi.models import ManagedIdentityBackend
 from .services.platform.models import PIPELINE_OBJECT_ID, PlatformBackend
 from .services.resources.models import ResourceGroupsBackend
@@ -22,6 +23,7 @@ class World:
         self.resources = ResourceGroupsBackend()
         self.msi = ManagedIdentityBackend(self.resources)
         self.authz = AuthorizationBackend()
+        self.graph = GraphBackend(self.msi)
         self.aks = ManagedClustersBackend(self.resources, self.msi, self.authz, self.settings)
         self.faults = Faults()
         self.requests = []

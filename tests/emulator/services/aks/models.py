@@ -247,6 +247,9 @@ class ManagedClustersBackend:
         props.update(powerState={"code": "Running"}, currentKubernetesVersion=props["kubernetesVersion"],
                      fqdn=f"{dns_prefix}-{uuid.uuid4().hex[:8]}.hcp.{location}.azmk8s.io", maxAgentPools=100)
         props.setdefault("nodeResourceGroup", f"MC_{rg}_{name}_{location}")
+        # The service creates the node resource group with the cluster.
+        if not self.resources.exists(sub, props["nodeResourceGroup"]):
+            self.resources.put(sub, props["nodeResourceGroup"], location)
         network = props.setdefault("networkProfile", {})
         if not network.get("networkPlugin"):  # today's AKS default: Azure CNI in overlay mode
             network.update(networkPlugin="azure", networkPluginMode="overlay")
@@ -315,6 +318,14 @@ class ManagedClustersBackend:
         if exceptions:
             profile["userAssignedIdentityExceptions"] = exceptions
         return profile
+
+    def user_kubeconfig(self, sub, rg, name):
+        cluster = self.get(sub, rg, name)
+        server = f"https://{cluster['properties']['fqdn']}:443"
+        return (f"apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: {server}\n  name: {name}\n"
+                f"contexts:\n- context:\n    cluster: {name}\n    user: clusterUser_{rg}_{name}\n  name: {name}\n"
+                f"current-context: {name}\nusers:\n- name: clusterUser_{rg}_{name}\n  user:\n"
+                "    token: emulator-kubeconfig-token\n")
 
     # ----- seeding (test control)
     def seed(self, sub, rg, name, location="eastus", identity="system", network_plugin="azure",

@@ -47,7 +47,15 @@ def get_operation(world, req, sub, location, op_id):
     return Response(200, op.body(), headers)
 
 
+def list_user_credentials(world, req, sub, rg, name):
+    import base64
+    kubeconfig = world.aks.user_kubeconfig(sub, rg, name)
+    return Response(200, {"kubeconfigs": [{"name": "clusterUser",
+                                           "value": base64.b64encode(kubeconfig.encode()).decode()}]})
+
+
 router.add("PUT", CLUSTER, put_cluster)
+router.add("POST", CLUSTER + r"/listClusterUserCredential", list_user_credentials)
 router.add("GET", CLUSTER, get_cluster)
 router.add("DELETE", CLUSTER, delete_cluster)
 router.add("GET", sub_rg() + _PROVIDER + r"/managedClusters", list_clusters)

@@ -1,0 +1,13 @@
+"""`make demo` keeps working: the how-to's walkthrough runs to the end against the emulator."""
+from demo.run import run_walkthrough
+
+
+def test_walkthrough_runs_to_the_end(tmp_path, wheel):
+    log = tmp_path / "walkthrough.log"
+    with open(log, "w", encoding="utf-8") as out:
+        code = run_walkthrough(str(tmp_path), str(wheel), stdout=out, stderr=out)
+    text = log.read_text(encoding="utf-8")
+    assert code == 0, text[-3000:]
+    assert "my-pod-identity  my-app       Assigned" in text
+    assert "Removed pod identity 'my-pod-identity-1' in namespace 'my-app'." in text
+    assert "Traceback" not in text
