@@ -256,3 +256,25 @@ def test_delete_on_a_disabled_cluster_is_a_no_op(az, emulator, names):
         result = az.ok(*args, "-g", names.rg, "--cluster-name", names.cluster, "--namespace", "shop", "--name", "x")
         assert "nothing to delete" in result.stderr
     assert cluster_puts(emulator) == []
+
+
+def test_custom_headers_reach_the_service_on_every_request(az, emulator, names, cluster, identity):
+    az.ok(*pod_identity_args(names, identity, "--aks-custom-headers", "X-Pipeline-Run=42,X-Team=payments"))
+    read, write = emulator.arm_requests(path_contains="/managedClusters/" + names.cluster)[:2]
+    assert (read["method"], write["method"]) == ("GET", "PUT")
+    for request in (read, write):
+        assert request["headers"].get("x-pipeline-run") == "42" and request["headers"].get("x-team") == "payments"
+    for verb in (["pod-identity", "list"], ["pod-identity", "exception", "list"]):
+        emulator.reset_test_controls()
+        az.ok("aks", *verb, "-g", names.rg, "--cluster-name", names.cluster, "--aks-custom-headers", "X-A=b")
+        (get,) = emulator.arm_requests("GET")
+        assert get["headers"]["x-a"] == "b"
+
+
+def test_adding_a_201st_identity_is_refused_before_the_put(az, emulator, names, identity):
+    cluster = emulator.seed_cluster(names.rg, names.cluster, pod_identity={"enabled": True, "userAssignedIdentities": [
+        {"name": f"id-{i}", "namespace": "shop", "identity": {"resourceId": identity["id"]}} for i in range(200)]})
+    emulator.grant(identity["id"], cluster["identity"]["principalId"])
+    result = az(*pod_identity_args(names, identity, name="one-too-many"))
+    assert result.exit_code == 1 and "already has 200 pod identities" in result.stderr
+    assert cluster_puts(emulator) == []

@@ -80,3 +80,11 @@ def test_list_table(az, emulator, names, cluster):
     assert row.split() == ["legacy", "shop", "app=legacy", "tier=batch"]
     listed = az.ok("aks", "pod-identity", "exception", "list", "-g", names.rg, "--cluster-name", names.cluster)
     assert listed.json["podIdentityProfile"]["userAssignedIdentityExceptions"][0]["name"] == "legacy"
+
+
+def test_adding_a_201st_exception_is_refused_before_the_put(az, emulator, names):
+    emulator.seed_cluster(names.rg, names.cluster, pod_identity={"enabled": True, "userAssignedIdentityExceptions": [
+        {"name": f"e-{i}", "namespace": "shop", "podLabels": {"a": "b"}} for i in range(200)]})
+    result = az(*exception(names, "add", "--pod-labels", "a=b", name="one-too-many"))
+    assert result.exit_code == 1 and "already has 200 pod identity exceptions" in result.stderr
+    assert cluster_puts(emulator) == []

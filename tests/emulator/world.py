@@ -51,4 +51,6 @@ class World:
             "seq": len(self.requests), "time": round(time.time() - self._started, 4),
             "method": req.method, "path": req.path, "query": req.query, "body": body, "status": status,
             "if_match": req.headers.get("if-match"), "fault": fault,
+            # Every header but the bearer token, which must never be stored or shown.
+            "headers": {k: v for k, v in req.headers.items() if k != "authorization"},
         })
