@@ -20,14 +20,13 @@ from azure.cli.core.profiles import ResourceType
 from knack.log import get_logger
 
 from azext_podidentity import profile_edits as edits
-from azext_podidentity.retry import sleep_before_retry
+from azext_podidentity.retry import WriteRetries, is_cluster_busy
 from azext_podidentity.role_grant import NEEDS_MANAGED_IDENTITY, uses_managed_identity
 
 logger = get_logger(__name__)
 
 CREATE_FLAGS = {"enable_pod_identity": False, "enable_pod_identity_with_kubenet": False}
 UPDATE_FLAGS = dict(CREATE_FLAGS, disable_pod_identity=False)
-MAX_UPDATE_ATTEMPTS = 5
 KUBENET_CONSENT = ("Pod identity on a kubenet cluster needs --enable-pod-identity-with-kubenet: with kubenet, pods "
                    "can reach the Instance Metadata Service directly unless the cluster's network policy prevents "
                    "it. Add the flag to accept this (see https://aka.ms/aks/pod-identity).")
@@ -160,10 +159,11 @@ def aks_create(cmd, client, resource_group_name, name, **parameters):
 
 
 def aks_update(cmd, client, resource_group_name, name, **parameters):
-    from azure.core.exceptions import ResourceModifiedError
+    from azure.core.exceptions import HttpResponseError, ResourceModifiedError
     raw_parameters = dict(parameters, cmd=cmd, client=client, resource_group_name=resource_group_name, name=name)
     confirmed = False
-    for attempt in range(1, MAX_UPDATE_ATTEMPTS + 1):
+    retries = WriteRetries(cmd.cli_ctx, name)
+    while True:
         decorator = PodIdentityUpdateDecorator(cmd, client, raw_parameters, ResourceType.MGMT_CONTAINERSERVICE,
                                                removal_confirmed=confirmed)
         try:
@@ -174,16 +174,18 @@ def aks_update(cmd, client, resource_group_name, name, **parameters):
         try:
             result = decorator.update_mc(mc)
         except ResourceModifiedError:
-            if parameters.get("if_match") or attempt == MAX_UPDATE_ATTEMPTS:
+            if parameters.get("if_match") or decorator.context.pinned_etag is None:
+                raise  # the user's own If-Match, or core's behaviour without the pod identity flags
+            retries.after_conflict()
+            continue
+        except HttpResponseError as ex:
+            if decorator.context.pinned_etag is None or not is_cluster_busy(ex):
                 raise
-            logger.warning("Cluster '%s' was changed by someone else since it was read; reading it again and "
-                           "re-applying this update (attempt %d of %d).", name, attempt + 1, MAX_UPDATE_ATTEMPTS)
-            sleep_before_retry(attempt)
+            retries.after_busy(ex)
             continue
         for item in decorator.removed:
             logger.warning("Removed %s.", item)
         return result
-    return None
 
 
 aks_create.__signature__ = _with_flags(core_custom.aks_create, CREATE_FLAGS)

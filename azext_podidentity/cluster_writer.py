@@ -14,11 +14,10 @@ from azure.cli.core.azclierror import AzureResponseError, InvalidArgumentValueEr
 from knack.log import get_logger
 
 from azext_podidentity import profile_edits
-from azext_podidentity.retry import sleep_before_retry
+from azext_podidentity.retry import WriteRetries, is_cluster_busy, sleep_before_retry
 
 logger = get_logger(__name__)
 
-MAX_WRITE_ATTEMPTS = 8
 GRANT_REPLICATION_WAIT_SECONDS = 120
 _NO_GRANT_YET = "no assignment permission over identity"
 
@@ -61,7 +60,8 @@ def apply_profile_edit(target, edit, cluster=None, granted_identity=None, unchan
     ``cluster`` is a copy just read, to save a GET; ``unchanged_message`` is logged when nothing changes.
     Removals pass ``require_enabled=False``: removing what is not there is a no-op even when pod identity is off.
     """
-    for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
+    retries = WriteRetries(target.cmd.cli_ctx, target.cluster_name)
+    while True:
         if cluster is None:
             cluster = get_cluster(target)
         if require_enabled:
@@ -75,19 +75,20 @@ def apply_profile_edit(target, edit, cluster=None, granted_identity=None, unchan
         try:
             return _write(target, cluster, before, after, granted_identity)
         except _ClusterChanged:
-            if attempt == MAX_WRITE_ATTEMPTS:
-                break
-            logger.warning("Cluster '%s' was changed by someone else since it was read; reading it again and "
-                           "re-applying this change (attempt %d of %d).", target.cluster_name, attempt + 1,
-                           MAX_WRITE_ATTEMPTS)
-            sleep_before_retry(attempt)
-            cluster = None
-    raise AzureResponseError(f"Cluster '{target.cluster_name}' kept changing while this command tried to update it "
-                             f"({MAX_WRITE_ATTEMPTS} attempts). Run the command again.")
+            retries.after_conflict()
+        except _ClusterBusy as busy:
+            retries.after_busy(busy.error)
+        cluster = None  # read again: the other writer or operation may have changed it
 
 
 class _ClusterChanged(Exception):
     pass
+
+
+class _ClusterBusy(Exception):
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
 
 
 def _write(target, cluster, before, after, granted_identity):
@@ -125,6 +126,8 @@ def _begin_put(target, cluster, granted_identity):
         except ResourceModifiedError as ex:
             raise _ClusterChanged() from ex
         except HttpResponseError as ex:
+            if is_cluster_busy(ex):
+                raise _ClusterBusy(ex) from ex
             # A grant this command just created takes a while to reach AKS: wait for it, bounded.
             waiting = (granted_identity and ex.status_code == 400 and _NO_GRANT_YET in str(ex.message)
                        and granted_identity.lower() in str(ex.message).lower())

@@ -9,11 +9,17 @@ import sys
 import time
 
 import pytest
+from hypothesis import settings
 
 from tests.harness.azcli import AZ, AzRunner
 from tests.harness.emulator_client import REPO, EmulatorClient, EmulatorProcess
 
 _E2E_TIMES = []
+
+# Property tests: a few hundred examples in `make test` and CI, thousands in `make fuzz`.
+settings.register_profile("ci", max_examples=300, deadline=None)
+settings.register_profile("fuzz", max_examples=5000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +77,12 @@ def az(run_dir, extension_dir, emulator_process, emulator):
     runner = AzRunner(str(run_dir / f"config-{next(_config_dirs)}"), str(extension_dir),
                       emulator_process.cert, emulator_process.url)
     runner.login()
-    return runner
+    yield runner
+    # Whatever a module ran, no access token may appear in what az printed.
+    tokens = emulator.state()["tokens_issued"]
+    secrets = set(tokens) | {t.split(".")[1] for t in tokens}
+    leaks = [r.args for r in runner.history for s in secrets if s in r.stdout or s in r.stderr]
+    assert not leaks, f"access token printed by: {leaks[:3]}"
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from azext_podidentity import validation as v
@@ -31,7 +31,6 @@ def test_label_key_matches_the_grammar(s):
     assert v.is_label_key(s) == grammars.label_key(s)
 
 
-@settings(max_examples=300)
 @given(st.lists(st.text(max_size=20), max_size=5))
 def test_pod_labels_parse_or_fail_only_with_an_option_error(items):
     try:
