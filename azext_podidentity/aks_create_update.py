@@ -20,6 +20,7 @@ from azure.cli.core.profiles import ResourceType
 from knack.log import get_logger
 
 from azext_podidentity import profile_edits as edits
+from azext_podidentity.cluster_writer import identity_of, profile_of
 from azext_podidentity.retry import WriteRetries, is_cluster_busy
 from azext_podidentity.role_grant import NEEDS_MANAGED_IDENTITY, uses_managed_identity
 
@@ -45,10 +46,6 @@ def _profile_model(cmd, profile):
     return model(profile)
 
 
-def _profile(mc):
-    return mc.pod_identity_profile.as_dict() if mc.pod_identity_profile is not None else {}
-
-
 def _network_plugin(mc):
     return mc.network_profile.network_plugin if mc.network_profile is not None else None
 
@@ -66,7 +63,7 @@ class PodIdentityCreateDecorator(AKSManagedClusterCreateDecorator):
         mc = super().construct_mc_profile_default(bypass_restore_defaults=bypass_restore_defaults)
         if not self.context.raw_param.get("enable_pod_identity"):
             return mc
-        if not uses_managed_identity(mc.as_dict()):
+        if not uses_managed_identity(identity_of(mc)):
             raise InvalidArgumentValueError(NEEDS_MANAGED_IDENTITY)
         profile = {"enabled": True,
                    "allowNetworkPluginKubenet": bool(self.context.raw_param.get("enable_pod_identity_with_kubenet"))}
@@ -99,12 +96,12 @@ class PodIdentityUpdateDecorator(AKSManagedClusterUpdateDecorator):
             return mc
         # The whole cluster is PUT: pin its eTag so that a concurrent pod identity change is never overwritten.
         self.context.pinned_etag = mc.e_tag
-        current = _profile(mc)
+        current = profile_of(mc)
         if disable:
             self._confirm_removal(current)
             changed = edits.disable(current)
         else:
-            if not uses_managed_identity(mc.as_dict()):
+            if not uses_managed_identity(identity_of(mc)):
                 raise InvalidArgumentValueError(NEEDS_MANAGED_IDENTITY)
             if kubenet and not enable and not current.get("enabled"):
                 raise ArgumentUsageError("--enable-pod-identity-with-kubenet records consent for pod identity on "

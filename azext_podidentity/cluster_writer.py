@@ -41,10 +41,15 @@ def profile_of(cluster):
     return profile.as_dict() if profile is not None else {}
 
 
+def identity_of(cluster):
+    """The cluster's identity as a REST dict (cheap: not the whole cluster)."""
+    return {"identity": cluster.identity.as_dict() if cluster.identity is not None else None}
+
+
 def ensure_pod_identity_enabled(target, cluster):
     from azext_podidentity.role_grant import cluster_principal_id
-    cluster_principal_id(cluster.as_dict())  # a service-principal cluster cannot use pod identity at all
-    if profile_of(cluster).get("enabled"):
+    cluster_principal_id(identity_of(cluster))  # a service-principal cluster cannot use pod identity at all
+    if cluster.pod_identity_profile is not None and cluster.pod_identity_profile.enabled:
         return
     kubenet = ((cluster.network_profile and cluster.network_profile.network_plugin) or "").lower() == "kubenet"
     command = (f"az aks update --resource-group {target.resource_group_name} --name {target.cluster_name} "

