@@ -36,17 +36,15 @@ def validate_pod_identity_delete(namespace):
     _common(namespace)
 
 
-def validate_exception_labels(namespace):
-    check_dns_label(namespace.exc_namespace, "--namespace")
-    check_dns_subdomain(namespace.exc_name, "--name")
-    namespace.pod_labels = parse_pod_labels(namespace.pod_labels)
-    _common(namespace)
-
-
 def validate_exception_delete(namespace):
     check_dns_label(namespace.exc_namespace, "--namespace")
     check_dns_subdomain(namespace.exc_name, "--name")
     _common(namespace)
+
+
+def validate_exception_labels(namespace):
+    validate_exception_delete(namespace)
+    namespace.pod_labels = parse_pod_labels(namespace.pod_labels)
 
 
 def validate_cluster_read(namespace):

@@ -86,7 +86,8 @@ def test_update_enables_with_empty_lists(az, emulator, names):
     assert profile(emulator, names) == {"enabled": True, "allowNetworkPluginKubenet": False}
 
 
-def test_update_enable_on_an_enabled_cluster_keeps_identities_and_exceptions(az, emulator, names):
+@pytest.fixture(name="populated")
+def populated_cluster(az, emulator, names):
     cluster = emulator.seed_cluster(names.rg, names.cluster, pod_identity={"enabled": True})
     identity = emulator.seed_identity(names.identity_rg, "app")
     emulator.grant(identity["id"], cluster["identity"]["principalId"])
@@ -94,6 +95,10 @@ def test_update_enable_on_an_enabled_cluster_keeps_identities_and_exceptions(az,
     az.ok("aks", "pod-identity", "exception", "add", "-g", names.rg, "--cluster-name", names.cluster,
           "--namespace", "shop", "--name", "exc", "--pod-labels", "a=b")
     emulator.reset_test_controls()
+    return cluster
+
+
+def test_update_enable_on_an_enabled_cluster_keeps_identities_and_exceptions(az, emulator, names, populated):
     assert update(az, names, "--enable-pod-identity").exit_code == 0
     after = profile(emulator, names)
     assert [e["name"] for e in after["userAssignedIdentities"]] == ["web"]
@@ -137,18 +142,6 @@ def test_enable_on_service_principal_cluster_is_refused_before_any_put(az, emula
     result = update(az, names, "--enable-pod-identity")
     assert result.exit_code == 1 and "requires a cluster that uses a managed identity" in result.stderr
     assert cluster_puts(emulator) == []
-
-
-@pytest.fixture
-def populated(az, emulator, names):
-    cluster = emulator.seed_cluster(names.rg, names.cluster, pod_identity={"enabled": True})
-    identity = emulator.seed_identity(names.identity_rg, "app")
-    emulator.grant(identity["id"], cluster["identity"]["principalId"])
-    az.ok(*pod_identity_args(names, identity))
-    az.ok("aks", "pod-identity", "exception", "add", "-g", names.rg, "--cluster-name", names.cluster,
-          "--namespace", "shop", "--name", "exc", "--pod-labels", "a=b")
-    emulator.reset_test_controls()
-    return cluster
 
 
 def test_disable_without_a_terminal_and_without_yes_removes_nothing(az, emulator, names, populated):
