@@ -19,3 +19,9 @@ def pod_identity_exceptions_table(result):
     return [{"Name": e.get("name"), "Namespace": e.get("namespace"),
              "PodLabels": " ".join(f"{k}={v}" for k, v in sorted((e.get("podLabels") or {}).items()))}
             for e in _profile(result).get("userAssignedIdentityExceptions") or []]
+
+
+def migration_table(result):
+    return [{"Name": i["name"], "Namespace": i["namespace"], "ServiceAccount": i["serviceAccount"],
+             "CredentialName": i["credentialName"], "Action": i["action"]}
+            for i in (result or {}).get("podIdentities") or []]

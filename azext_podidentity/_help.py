@@ -65,6 +65,30 @@ examples:
           --query podIdentityProfile.userAssignedIdentities[]
 """
 
+helps["aks pod-identity migrate"] = """
+type: command
+short-summary: Move pod identities to Microsoft Entra Workload ID, safely and repeatably.
+long-summary: >-
+  For each selected pod identity, creates a federated identity credential on its user-assigned identity that
+  trusts the cluster's OIDC issuer for the workload's service account, and returns the Kubernetes ServiceAccounts
+  to apply and the pod label changes to make. Credentials that already exist are left alone, so the command can
+  be run again. Pod identities are not removed: delete each one with 'az aks pod-identity delete' once its
+  workloads run on Workload ID. The cluster needs the OIDC issuer and workload identity
+  ('az aks update --enable-oidc-issuer --enable-workload-identity').
+examples:
+  - name: See what migrating every pod identity of a cluster would do, changing nothing.
+    text: az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster --dry-run
+  - name: Migrate the pod identities of one namespace and write the ServiceAccounts to a file.
+    text: |
+      az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --manifest-file workload-identity.yaml
+      kubectl apply -f workload-identity.yaml
+  - name: Migrate one pod identity to a chosen service account, as a table.
+    text: |
+      az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --name my-pod-identity --service-account my-app-sa -o table
+"""
+
 helps["aks pod-identity exception"] = """
 type: group
 short-summary: "Manage pod identity exceptions: pods that reach the Instance Metadata Service without interception."

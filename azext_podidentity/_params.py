@@ -60,6 +60,21 @@ def _pod_identity_arguments(self):
     with self.argument_context("aks pod-identity delete") as c:
         c.argument("identity_name", options_list=["--name", "-n"], help="The name of the pod identity to delete.")
 
+    with self.argument_context("aks pod-identity migrate") as c:
+        c.argument("identity_namespace", options_list=["--namespace"],
+                   help="Migrate only the pod identities of this Kubernetes namespace.")
+        c.argument("identity_name", options_list=["--name", "-n"],
+                   help="Migrate only the pod identity with this name (add --namespace when the name is used in "
+                        "several namespaces).")
+        c.argument("service_account", options_list=["--service-account"],
+                   help="The Kubernetes service account the workloads will run as. Defaults to each pod "
+                        "identity's name.")
+        c.argument("manifest_file", options_list=["--manifest-file"],
+                   help="Write the Kubernetes ServiceAccounts (annotated with the identities' client ids) to this "
+                        "file instead of returning them in the output.")
+        c.argument("dry_run", options_list=["--dry-run"], action="store_true",
+                   help="Change nothing; show exactly what would be done.")
+
     for scope in ("aks pod-identity exception add", "aks pod-identity exception update",
                   "aks pod-identity exception delete"):
         with self.argument_context(scope) as c:

@@ -67,3 +67,19 @@ def validate_pod_identity_flags(namespace):
                                 or getattr(namespace, "enable_managed_identity", True) is False):
         raise InvalidOptionValue("--enable-pod-identity needs a cluster with a managed identity: remove "
                                  "--service-principal/--client-secret (or --enable-managed-identity false).")
+
+
+def validate_migrate(namespace):
+    if namespace.identity_namespace is not None:
+        check_dns_label(namespace.identity_namespace, "--namespace")
+    if namespace.identity_name is not None:
+        check_dns_subdomain(namespace.identity_name, "--name")
+    if namespace.service_account is not None:
+        check_dns_subdomain(namespace.service_account, "--service-account")
+    if namespace.manifest_file is not None:
+        import os
+        folder = os.path.dirname(os.path.abspath(namespace.manifest_file))
+        if os.path.isdir(namespace.manifest_file) or not os.path.isdir(folder):
+            raise InvalidOptionValue(f"--manifest-file {namespace.manifest_file!r} is invalid: it must be a file "
+                                     "path in an existing folder.")
+    _common(namespace)

@@ -2,9 +2,9 @@
 # Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
 from azext_podidentity._client_factory import cf_managed_clusters
-from azext_podidentity._format import pod_identities_table, pod_identity_exceptions_table
+from azext_podidentity._format import migration_table, pod_identities_table, pod_identity_exceptions_table
 from azext_podidentity._validators import (validate_cluster_read, validate_exception_delete,
-                                           validate_exception_labels, validate_pod_identity_add,
+                                           validate_exception_labels, validate_migrate, validate_pod_identity_add,
                                            validate_pod_identity_delete)
 
 
@@ -27,6 +27,8 @@ def load_command_table(self, _):
                          validator=validate_pod_identity_delete)
         g.custom_command("list", "aks_pod_identity_list", table_transformer=pod_identities_table,
                          validator=validate_cluster_read)
+        g.custom_command("migrate", "aks_pod_identity_migrate", table_transformer=migration_table,
+                         validator=validate_migrate)
 
     with self.command_group("aks pod-identity exception", custom_command_type=custom,
                             client_factory=cf_managed_clusters, is_preview=True) as g:

@@ -94,3 +94,39 @@ def aks_pod_identity_exception_delete(cmd, client, resource_group_name, cluster_
 
 def aks_pod_identity_exception_list(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):
     return aks_pod_identity_list(cmd, client, resource_group_name, cluster_name, aks_custom_headers)
+
+
+def aks_pod_identity_migrate(cmd, client, resource_group_name, cluster_name, identity_namespace=None,
+                             identity_name=None, service_account=None, manifest_file=None, dry_run=False,
+                             aks_custom_headers=None):
+    from azext_podidentity import migration_plan
+    from azext_podidentity.federated_credentials import create_credential, list_credentials
+    cluster = get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers))
+    issuer = migration_plan.issuer_of({"properties": {
+        "oidcIssuerProfile": cluster.oidc_issuer_profile.as_dict() if cluster.oidc_issuer_profile else None,
+        "securityProfile": cluster.security_profile.as_dict() if cluster.security_profile else None}},
+        resource_group_name, cluster_name)
+    entries = migration_plan.select(profile_of(cluster), identity_namespace, identity_name)
+    identity_ids = {e["identity"]["resourceId"].lower(): e["identity"]["resourceId"] for e in entries}
+    existing = {key: list_credentials(cmd, resource_id) for key, resource_id in identity_ids.items()}
+    items = migration_plan.plan(entries, issuer, cluster_name, existing, service_account)
+    created = set()
+    for item in items:
+        key = (item["identityResourceId"].lower(), item["credentialName"])
+        if item["action"] == "create":
+            if not dry_run and key not in created:
+                create_credential(cmd, item["identityResourceId"], item["credentialName"], item["issuer"],
+                                  item["subject"], item["audience"])
+                created.add(key)
+            item["action"] = "would create" if dry_run else "created"
+    manifest = migration_plan.manifest(items)
+    if manifest_file and not dry_run:
+        with open(manifest_file, "w", encoding="utf-8") as f:
+            f.write(manifest)
+    result = {"cluster": cluster_name, "resourceGroup": resource_group_name, "issuer": issuer, "dryRun": dry_run,
+              "podIdentities": items, "manifestFile": None if dry_run else manifest_file,
+              "nextSteps": migration_plan.next_steps(items, resource_group_name, cluster_name,
+                                                     None if dry_run else manifest_file)}
+    if dry_run or not manifest_file:
+        result["manifest"] = manifest
+    return result

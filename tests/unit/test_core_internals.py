@@ -65,3 +65,20 @@ def test_core_help_for_create_and_update_ends_with_examples_we_append_to():
         texts = [e["text"] for e in parsed["examples"]]
         assert any("--enable-pod-identity" in t for t in texts)
         assert len(texts) > 5  # core's own examples are still there
+
+
+def test_msi_sdk_federated_credentials():
+    import importlib
+
+    from azure.cli.core.profiles import ResourceType
+    from azure.cli.core.profiles._shared import AZURE_API_PROFILES
+    version = AZURE_API_PROFILES["latest"][ResourceType.MGMT_MSI].replace("-", "_")
+    package = f"azure.mgmt.msi.v{version}"
+    FederatedIdentityCredential = importlib.import_module(package + ".models").FederatedIdentityCredential
+    FederatedIdentityCredentialsOperations = importlib.import_module(
+        package + ".operations").FederatedIdentityCredentialsOperations
+    credential = FederatedIdentityCredential(issuer="https://i/", subject="s", audiences=["a"])
+    assert (credential.issuer, credential.subject, credential.audiences) == ("https://i/", "s", ["a"])
+    assert params(FederatedIdentityCredentialsOperations.create_or_update)[1:5] == [
+        "resource_group_name", "resource_name", "federated_identity_credential_resource_name", "parameters"]
+    assert params(FederatedIdentityCredentialsOperations.list)[1:3] == ["resource_group_name", "resource_name"]

@@ -11,6 +11,7 @@ import time
 import uuid
 
 from ...errors import ArmError, not_found
+from ..platform.models import TENANT_ID
 from . import pod_identity_rules
 
 CLUSTER_TYPE = "Microsoft.ContainerService/ManagedClusters"
@@ -230,12 +231,30 @@ class ManagedClustersBackend:
                 if field in existing["properties"] and field not in props:
                     props[field] = copy.deepcopy(existing["properties"][field])
             self._fill_identity(body, existing.get("identity"))
+        self._fill_oidc_issuer(body, existing)
         props["provisioningState"] = "Updating" if existing else "Creating"
         for pool in props.get("agentPoolProfiles") or []:
             pool["provisioningState"] = props["provisioningState"]
             pool.setdefault("type", "VirtualMachineScaleSets")
             pool.setdefault("osType", "Linux")
         return body
+
+    @staticmethod
+    def _fill_oidc_issuer(body, existing):
+        """The service publishes an issuer URL once OIDC is on; workload identity needs it."""
+        props = body["properties"]
+        oidc = props.get("oidcIssuerProfile") or {}
+        workload = ((props.get("securityProfile") or {}).get("workloadIdentity") or {}).get("enabled")
+        if workload and not oidc.get("enabled"):
+            raise ArmError(400, "InvalidParameter", "Enabling workload identity requires enabling OIDC issuer "
+                                                    "(oidcIssuerProfile.enabled).")
+        if oidc.get("enabled"):
+            previous = ((existing or {}).get("properties", {}).get("oidcIssuerProfile") or {}).get("issuerURL")
+            fresh = f"https://{body['location']}.oic.prod-aks.azure.com/{TENANT_ID}/{uuid.uuid4()}/"
+            oidc["issuerURL"] = previous or fresh
+            props["oidcIssuerProfile"] = oidc
+        elif "oidcIssuerProfile" in props:
+            props["oidcIssuerProfile"] = {"enabled": False}
 
     def _fill_new(self, sub, rg, name, body):
         props = body["properties"]
@@ -268,7 +287,7 @@ class ManagedClustersBackend:
             previous = existing_identity or {}
             identity["principalId"] = previous.get("principalId") or identity.get("principalId") \
                 or str(uuid.uuid4())
-            identity["tenantId"] = previous.get("tenantId") or "6e4a2d3c-7f10-4b58-9a1e-2c3d4e5f6a7b"
+            identity["tenantId"] = previous.get("tenantId") or TENANT_ID
         elif kind == "userassigned":
             for resource_id in list(identity.get("userAssignedIdentities") or {}):
                 found = self.msi.find(resource_id)
@@ -329,7 +348,7 @@ class ManagedClustersBackend:
 
     # ----- seeding (test control)
     def seed(self, sub, rg, name, location="eastus", identity="system", network_plugin="azure",
-             pod_identity=None, control_plane_identity=None):
+             pod_identity=None, control_plane_identity=None, oidc_issuer=False, workload_identity=False):
         """Store a cluster in its settled state, built like the recorded real clusters."""
         with self._lock:
             if not self.resources.exists(sub, rg):
@@ -347,7 +366,8 @@ class ManagedClustersBackend:
                 "networkProfile": {"networkPlugin": network_plugin, "loadBalancerSku": "Standard",
                                    "outboundType": "loadBalancer", "serviceCidr": "10.0.0.0/16",
                                    "dnsServiceIP": "10.0.0.10"},
-                "securityProfile": {}, "oidcIssuerProfile": {"enabled": False},
+                "securityProfile": {"workloadIdentity": {"enabled": True}} if workload_identity else {},
+                "oidcIssuerProfile": {"enabled": bool(oidc_issuer)},
             }, "sku": {"name": "Base", "tier": "Free"}}
             if identity == "system":
                 body["identity"] = {"type": "SystemAssigned"}
@@ -361,6 +381,7 @@ class ManagedClustersBackend:
                 body["properties"]["servicePrincipalProfile"] = {"clientId": str(uuid.uuid4())}
             key = self.key(sub, rg, name)
             self._fill_new(sub, rg, name, body)
+            self._fill_oidc_issuer(body, None)
             if pod_identity is not None:
                 profile = self._next_profile(pod_identity, {})
                 for entry in profile.get("userAssignedIdentities") or []:

@@ -1,17 +1,22 @@
 """User-assigned managed identities, in any subscription."""
+import re
 import uuid
 
 from ... import arm_ids
-from ...errors import not_found
+from ...errors import ArmError, bad_request, not_found
 from ..platform.models import TENANT_ID
 
 IDENTITY_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities"
+CREDENTIAL_TYPE = IDENTITY_TYPE + "/federatedIdentityCredentials"
+MAX_CREDENTIALS = 20
+_CREDENTIAL_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}")
 
 
 class ManagedIdentityBackend:
     def __init__(self, resources):
         self.resources = resources
         self.identities = {}  # normalized id -> body
+        self.credentials = {}  # normalized identity id -> {lower-cased name: body}
 
     @staticmethod
     def identity_id(sub, rg, name):
@@ -46,7 +51,55 @@ class ManagedIdentityBackend:
         return found
 
     def delete(self, sub, rg, name):
-        return self.identities.pop(arm_ids.normalize(self.identity_id(sub, rg, name)), None) is not None
+        key = arm_ids.normalize(self.identity_id(sub, rg, name))
+        self.credentials.pop(key, None)
+        return self.identities.pop(key, None) is not None
+
+    # ----- federated identity credentials
+    def _credentials_of(self, sub, rg, name):
+        identity = self.get(sub, rg, name)
+        return identity, self.credentials.setdefault(arm_ids.normalize(identity["id"]), {})
+
+    def put_credential(self, sub, rg, name, credential_name, properties):
+        """Create or replace a credential. The identity takes 20 at most, each issuer and subject pair once."""
+        identity, credentials = self._credentials_of(sub, rg, name)
+        if not _CREDENTIAL_NAME.fullmatch(credential_name):
+            raise bad_request("InvalidParameter", f"The federated identity credential name '{credential_name}' is "
+                                                  "invalid: 3 to 120 letters, digits, '-' or '_', starting with a "
+                                                  "letter or digit.")
+        issuer, subject = properties.get("issuer"), properties.get("subject")
+        audiences = properties.get("audiences") or []
+        if not (issuer or "").startswith("https://") or not subject or len(audiences) != 1:
+            raise bad_request("InvalidParameter", "A federated identity credential needs an https issuer, a subject "
+                                                  "and exactly one audience.")
+        existed = credential_name.lower() in credentials
+        for other_name, other in credentials.items():
+            if other_name != credential_name.lower() and other["properties"]["issuer"] == issuer \
+                    and other["properties"]["subject"] == subject:
+                raise bad_request("BadRequest", "Issuer and subject combination already exists for this Managed "
+                                                "Identity.")
+        if not existed and len(credentials) >= MAX_CREDENTIALS:
+            raise bad_request("BadRequest", f"Too many Federated Identity Credentials are present on the identity "
+                                            f"'{name}'. The maximum allowed is {MAX_CREDENTIALS}.")
+        body = {"id": f"{identity['id']}/federatedIdentityCredentials/{credential_name}", "name": credential_name,
+                "type": CREDENTIAL_TYPE,
+                "properties": {"issuer": issuer, "subject": subject, "audiences": list(audiences)}}
+        credentials[credential_name.lower()] = body
+        return body, existed
+
+    def get_credential(self, sub, rg, name, credential_name):
+        _, credentials = self._credentials_of(sub, rg, name)
+        found = credentials.get(credential_name.lower())
+        if not found:
+            raise ArmError(404, "NotFound", f"The federated identity credential '{credential_name}' was not found.")
+        return found
+
+    def delete_credential(self, sub, rg, name, credential_name):
+        _, credentials = self._credentials_of(sub, rg, name)
+        return credentials.pop(credential_name.lower(), None) is not None
+
+    def list_credentials(self, sub, rg, name):
+        return list(self._credentials_of(sub, rg, name)[1].values())
 
     def list(self, sub, rg=None):
         prefix = arm_ids.normalize(f"/subscriptions/{sub}" + (f"/resourcegroups/{rg}" if rg else "")) + "/"

@@ -1,0 +1,87 @@
+import re
+
+import pytest
+import yaml
+from azure.cli.core.azclierror import ArgumentUsageError, InvalidArgumentValueError, ResourceNotFoundError
+
+from azext_podidentity import migration_plan as mp
+
+ISSUER = "https://eastus.oic.prod-aks.azure.com/t/g/"
+ID_A = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a"
+ID_B = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/b"
+
+
+def entry(name, namespace, identity_id=ID_A, client_id="client-a"):
+    return {"name": name, "namespace": namespace, "identity": {"resourceId": identity_id, "clientId": client_id}}
+
+
+@pytest.mark.parametrize("cluster,missing", [
+    ({}, "--enable-oidc-issuer, --enable-workload-identity"),
+    ({"properties": {"oidcIssuerProfile": {"enabled": True, "issuerURL": ISSUER}}}, "--enable-workload-identity"),
+    ({"properties": {"securityProfile": {"workloadIdentity": {"enabled": True}},
+                     "oidcIssuerProfile": {"enabled": True}}}, "--enable-oidc-issuer"),
+])
+def test_prerequisites(cluster, missing):
+    with pytest.raises(InvalidArgumentValueError) as ex:
+        mp.issuer_of(cluster, "rg", "c")
+    assert "az aks update --resource-group rg --name c --enable-oidc-issuer --enable-workload-identity" in str(ex.value)
+    assert f"(missing: {missing})" in str(ex.value)
+
+
+def test_issuer():
+    cluster = {"properties": {"securityProfile": {"workloadIdentity": {"enabled": True}},
+                              "oidcIssuerProfile": {"enabled": True, "issuerURL": ISSUER}}}
+    assert mp.issuer_of(cluster, "rg", "c") == ISSUER
+
+
+def test_selection():
+    profile = {"userAssignedIdentities": [entry("a", "x"), entry("a", "y"), entry("b", "x")]}
+    assert len(mp.select(profile)) == 3
+    assert [e["name"] for e in mp.select(profile, namespace="x")] == ["a", "b"]
+    assert mp.select(profile, namespace="y", name="a") == [entry("a", "y")]
+    with pytest.raises(ArgumentUsageError, match="add --namespace"):
+        mp.select(profile, name="a")
+    with pytest.raises(ResourceNotFoundError):
+        mp.select(profile, name="zzz")
+
+
+def test_credential_names_are_valid_and_stable():
+    assert mp.credential_name("c", "ns", "sa.v1") == "c-ns-sa-v1"
+    long_name = mp.credential_name("c" * 60, "n" * 63, "s" * 253)
+    assert len(long_name) == 120 and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{2,119}", long_name)
+    assert long_name == mp.credential_name("c" * 60, "n" * 63, "s" * 253)
+    assert long_name != mp.credential_name("c" * 60, "n" * 63, "s" * 252 + "t")
+
+
+def test_plan_creates_skips_existing_and_shares_a_credential_per_subject():
+    entries = [entry("web", "shop"), entry("api", "shop"), entry("jobs", "batch", ID_B, "client-b")]
+    existing = {ID_B.lower(): [{"name": "mine", "issuer": ISSUER, "subject": "system:serviceaccount:batch:jobs"}]}
+    items = mp.plan(entries, ISSUER, "c", existing)
+    assert [(i["name"], i["action"], i["credentialName"]) for i in items] == [
+        ("web", "create", "c-shop-web"), ("api", "create", "c-shop-api"), ("jobs", "exists", "mine")]
+    shared = mp.plan(entries[:2], ISSUER, "c", {}, service_account="shop-sa")
+    assert {i["credentialName"] for i in shared} == {"c-shop-shop-sa"}
+
+
+def test_one_service_account_cannot_carry_two_identities():
+    with pytest.raises(ArgumentUsageError, match="carries one client id"):
+        mp.plan([entry("a", "shop"), entry("b", "shop", ID_B)], ISSUER, "c", {}, service_account="sa")
+
+
+def test_clash_and_limit():
+    clash = {ID_A.lower(): [{"name": "c-shop-web", "issuer": "https://other/", "subject": "s"}]}
+    with pytest.raises(ArgumentUsageError, match="another issuer or subject"):
+        mp.plan([entry("web", "shop")], ISSUER, "c", clash)
+    full = {ID_A.lower(): [{"name": f"n{i}", "issuer": "https://other/", "subject": f"s{i}"} for i in range(19)]}
+    assert mp.plan([entry("web", "shop")], ISSUER, "c", full)  # 20 is allowed
+    with pytest.raises(InvalidArgumentValueError, match="would need 21"):
+        mp.plan([entry("web", "shop"), entry("api", "shop")], ISSUER, "c", full)
+
+
+def test_manifest_parses_one_service_account_per_namespace_and_account():
+    items = mp.plan([entry("web", "shop"), entry("api", "shop"), entry("jobs", "batch", ID_B, "client-b")],
+                    ISSUER, "c", {})
+    documents = [d for d in yaml.safe_load_all(mp.manifest(items)) if d]
+    assert [(d["metadata"]["namespace"], d["metadata"]["name"],
+             d["metadata"]["annotations"]["azure.workload.identity/client-id"]) for d in documents] == [
+        ("shop", "web", "client-a"), ("shop", "api", "client-a"), ("batch", "jobs", "client-b")]
