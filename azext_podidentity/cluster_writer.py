@@ -111,7 +111,11 @@ def _write(target, cluster, before, after, granted_identity):
     try:
         result = LongRunningOperation(target.cmd.cli_ctx)(poller)
     except HttpResponseError as ex:
-        _raise_failed_entries(get_cluster(target), touched, str(ex.message or ex))
+        try:
+            current = get_cluster(target)
+        except HttpResponseError:
+            raise ex from None  # the operation's own error matters more than this read's
+        _raise_failed_entries(current, touched, str(ex.message or ex))
         raise
     _raise_failed_entries(result, touched, None)
     return result

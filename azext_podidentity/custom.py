@@ -2,10 +2,14 @@
 # Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
 """Command handlers: thin, each one edit through the cluster writer. Arguments were validated already."""
+from knack.log import get_logger
+
 from azext_podidentity import profile_edits as edits
 from azext_podidentity.cluster_writer import (ClusterTarget, apply_profile_edit, ensure_pod_identity_enabled,
                                               get_cluster, identity_of, profile_of)
 from azext_podidentity.validation import parse_custom_headers
+
+logger = get_logger(__name__)
 
 
 def _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, no_wait=False):
@@ -42,7 +46,8 @@ def aks_pod_identity_add(cmd, client, resource_group_name, cluster_name, identit
     wanted = edits.identity_entry(identity_name, identity_namespace, identity_resource_id,
                                   binding_selector=binding_selector)
     if edits.add_identity(profile_of(cluster), wanted) is None:
-        return _output(apply_profile_edit(target, lambda _: None, cluster, unchanged_message=unchanged))
+        logger.warning(unchanged)
+        return _output(cluster)
     identity = get_user_assigned_identity(cmd, identity_resource_id)
     created = ensure_operator_role(cmd, cluster_principal_id(identity_of(cluster)), identity_resource_id)
     entry = edits.identity_entry(identity_name, identity_namespace, identity_resource_id, identity.client_id,
