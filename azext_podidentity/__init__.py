@@ -24,8 +24,10 @@ class PodIdentityCommandsLoader(AzCommandsLoader):
         return self.command_table
 
     def load_arguments(self, command):
-        from azext_podidentity._params import load_arguments
-        load_arguments(self, command)
+        # Runs for every `az aks` command: only this extension's commands need its arguments.
+        if command.startswith("aks pod-identity") or command in ("aks create", "aks update"):
+            from azext_podidentity._params import load_arguments
+            load_arguments(self, command)
 
 
 COMMAND_LOADER_CLS = PodIdentityCommandsLoader  # pylint: disable=invalid-name

@@ -3,9 +3,23 @@
 # --------------------------------------------------------------------------------------------
 from azext_podidentity._client_factory import cf_managed_clusters
 from azext_podidentity._format import migration_table, pod_identities_table, pod_identity_exceptions_table
-from azext_podidentity._validators import (validate_cluster_read, validate_exception_delete,
-                                           validate_exception_labels, validate_migrate, validate_pod_identity_add,
-                                           validate_pod_identity_delete)
+
+
+def _validator(name):
+    """A validator that imports the validation code only when its command runs, not for every `az aks` command."""
+    def validate(namespace):
+        from azext_podidentity import _validators
+        getattr(_validators, name)(namespace)
+    validate.__name__ = name
+    return validate
+
+
+validate_cluster_read = _validator("validate_cluster_read")
+validate_exception_delete = _validator("validate_exception_delete")
+validate_exception_labels = _validator("validate_exception_labels")
+validate_migrate = _validator("validate_migrate")
+validate_pod_identity_add = _validator("validate_pod_identity_add")
+validate_pod_identity_delete = _validator("validate_pod_identity_delete")
 
 
 def load_command_table(self, _):

@@ -1,12 +1,17 @@
 """`make bench`: speed and request counts of the extension, measured in one run against the local emulator.
 
 Ratios compare numbers from this same run only (core `az` without the extension is the baseline), so the
-machine's speed cancels out. Runs of the compared cases are interleaved to spread drift evenly. The emulator's
-operations complete on the first poll. Results: a table on stdout and .bench/results.json.
+machine's speed cancels out. The machine's speed drifts from minute to minute, so compared cases are paired:
+in every round the two run back to back, the first of them alternating, and a ratio is the median of the
+per-round ratios. Each `az` process is measured twice: wall time, and its own CPU time (user + sys, from
+wait4). Time ratios are judged on CPU time: it is the work the client does and leaves out the emulator's share;
+wall-time ratios are printed beside them. The emulator's operations complete on the first poll. Results: a
+table on stdout and .bench/results.json.
 """
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -17,11 +22,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from demo.run import build_wheel  # noqa: E402  pylint: disable=wrong-import-position
-from tests.harness.azcli import AzRunner  # noqa: E402  pylint: disable=wrong-import-position
+from tests.harness.azcli import AZ, AzRunner  # noqa: E402  pylint: disable=wrong-import-position
 from tests.harness.emulator_client import (EmulatorClient,  # noqa: E402  pylint: disable=wrong-import-position
                                            EmulatorProcess)
 
-RUNS = int(os.environ.get("BENCH_RUNS", "9"))
+RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 
 
 class Bench:
@@ -59,10 +64,20 @@ class Bench:
         return rg, name, identity
 
     def timed(self, az, *args):
+        """Run az once; return ({"wall", "cpu"} seconds, request counts)."""
         self.emulator.call("DELETE", "/_emulator/requests")
-        started = time.perf_counter()
-        az.ok(*args)
-        return time.perf_counter() - started, count_requests(self.emulator.requests())
+        with tempfile.TemporaryFile() as err:
+            started = time.perf_counter()
+            proc = subprocess.Popen([AZ, *map(str, args)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=err, env=az.env)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - started
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.returncode:
+                err.seek(0)
+                raise RuntimeError(f"az {' '.join(map(str, args))} failed: {err.read().decode()}")
+        seconds = {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime}
+        return seconds, count_requests(self.emulator.requests())
 
 
 def count_requests(requests):
@@ -87,54 +102,76 @@ def add_args(rg, name, identity, pod_name="bench-app"):
             "--name", pod_name, "--identity-resource-id", identity["id"], "-o", "none"]
 
 
+PAIRS = (("show_ext", "show_core"), ("list", "show_ext"), ("add_199", "add_0"))
+
+
 def measure(bench):
-    samples = {key: [] for key in ("show_core", "show_ext", "list", "add_grant_exists", "add_grant_created",
-                                   "add_noop", "delete", "exception_add", "add_0", "add_199")}
-    counts = {}
+    """Rounds of every case in a shuffled order, compared cases back to back; returns samples, pairs, counts."""
+    samples, pairs, counts = {}, {f"{a}/{b}": [] for a, b in PAIRS}, {}
     show_rg, show_name, _ = bench.fresh()
     big = [bench.fresh(identities=199) for _ in range(RUNS)]
     small = [bench.fresh(identities=0) for _ in range(RUNS)]
-    for run in range(RUNS):
-        show = ["aks", "show", "-g", show_rg, "-n", show_name, "-o", "none"]
-        samples["show_core"].append(bench.timed(bench.core_az, *show)[0])
-        samples["show_ext"].append(bench.timed(bench.az, *show)[0])
-        samples["list"].append(bench.timed(bench.az, "aks", "pod-identity", "list", "-g", show_rg,
-                                           "--cluster-name", show_name, "-o", "none")[0])
+    shuffle = random.Random(20261128).shuffle
 
+    def record(key, az, *args):
+        seconds, counts[key] = bench.timed(az, *args)
+        samples.setdefault(key, []).append(seconds)
+        return seconds
+
+    def lifecycle():
+        # add, then the same add again, delete and exception add: one cluster, in this order
         rg, name, identity = bench.fresh(granted=True)
-        for key, args in (("add_grant_exists", add_args(rg, name, identity)),
-                          ("add_noop", add_args(rg, name, identity)),
-                          ("delete", ["aks", "pod-identity", "delete", "-g", rg, "--cluster-name", name,
-                                      "--namespace", "bench", "--name", "bench-app", "-o", "none"]),
-                          ("exception_add", ["aks", "pod-identity", "exception", "add", "-g", rg, "--cluster-name",
-                                             name, "--namespace", "bench", "--name", "exc", "--pod-labels", "a=b",
-                                             "-o", "none"])):
-            seconds, counts[key] = bench.timed(bench.az, *args)
-            samples[key].append(seconds)
+        record("add_grant_exists", bench.az, *add_args(rg, name, identity))
+        record("add_noop", bench.az, *add_args(rg, name, identity))
+        record("delete", bench.az, "aks", "pod-identity", "delete", "-g", rg, "--cluster-name", name,
+               "--namespace", "bench", "--name", "bench-app", "-o", "none")
+        record("exception_add", bench.az, "aks", "pod-identity", "exception", "add", "-g", rg, "--cluster-name",
+               name, "--namespace", "bench", "--name", "exc", "--pod-labels", "a=b", "-o", "none")
+
+    def add_creating_grant():
         rg, name, identity = bench.fresh(granted=False)
-        seconds, counts["add_grant_created"] = bench.timed(bench.az, *add_args(rg, name, identity))
-        samples["add_grant_created"].append(seconds)
+        record("add_grant_created", bench.az, *add_args(rg, name, identity))
 
-        for key, (rg, name, identity) in (("add_0", small[run]), ("add_199", big[run])):
-            seconds, counts[key] = bench.timed(bench.az, *add_args(rg, name, identity))
-            samples[key].append(seconds)
-    return {key: statistics.median(values) for key, values in samples.items()}, counts, samples
+    for run in range(RUNS):
+        show = ("aks", "show", "-g", show_rg, "-n", show_name, "-o", "none")
+        commands = {
+            "show_core": lambda: record("show_core", bench.core_az, *show),
+            "show_ext": lambda: record("show_ext", bench.az, *show),
+            "list": lambda: record("list", bench.az, "aks", "pod-identity", "list", "-g", show_rg,
+                                   "--cluster-name", show_name, "-o", "none"),
+            "add_0": lambda run=run: record("add_0", bench.az, *add_args(*small[run])),
+            "add_199": lambda run=run: record("add_199", bench.az, *add_args(*big[run])),
+        }
+
+        def paired(a, b, run=run, commands=commands):
+            def run_pair():
+                first, second = (a, b) if run % 2 == 0 else (b, a)
+                seconds = {first: commands[first](), second: commands[second]()}
+                pairs[f"{a}/{b}"].append({kind: seconds[a][kind] / seconds[b][kind] for kind in ("cpu", "wall")})
+            return run_pair
+        cases = [paired(a, b) for a, b in PAIRS] + [lifecycle, add_creating_grant]
+        shuffle(cases)
+        for case in cases:
+            case()
+    return samples, pairs, counts
 
 
-def evaluate(medians, counts):
-    ratio = lambda a, b: medians[a] / medians[b]  # noqa: E731
+def evaluate(samples, pairs, counts):
+    medians = {key: statistics.median(s["wall"] for s in values) for key, values in samples.items()}
+    ratio = lambda a, b: statistics.median(r["cpu"] for r in pairs[f"{a}/{b}"])  # noqa: E731
     return [
-        ("az aks show with the extension / without", ratio("show_ext", "show_core"), "<= 1.03",
+        ("CPU: az aks show with the extension / without", ratio("show_ext", "show_core"), "<= 1.03",
          ratio("show_ext", "show_core") <= 1.03),
-        ("pod-identity list / az aks show (with extension)", ratio("list", "show_ext"), "<= 1.05",
+        ("CPU: pod-identity list / az aks show (with extension)", ratio("list", "show_ext"), "<= 1.05",
          ratio("list", "show_ext") <= 1.05),
-        ("add with 199 identities / with 0", ratio("add_199", "add_0"), "<= 1.10", ratio("add_199", "add_0") <= 1.10),
+        ("CPU: add with 199 identities / with 0", ratio("add_199", "add_0"), "<= 1.10",
+         ratio("add_199", "add_0") <= 1.10),
         ("requests: add, grant exists", counts["add_grant_exists"]["requests"], "<= 4",
          counts["add_grant_exists"]["requests"] <= 4),
         ("requests: add, grant created", counts["add_grant_created"]["requests"], "<= 5",
          counts["add_grant_created"]["requests"] <= 5),
         ("requests: no-op add", counts["add_noop"]["requests"], "= 1", counts["add_noop"]["requests"] == 1),
-        ("seconds: add that creates the grant (operations take 0 s)", medians["add_grant_created"], "<= 2.0",
+        ("wall seconds: add that creates the grant (operations take 0 s)", medians["add_grant_created"], "<= 2.0",
          medians["add_grant_created"] <= 2.0),
     ]
 
@@ -153,24 +190,31 @@ def machine():
 
 def main():
     with tempfile.TemporaryDirectory(prefix="podidentity-bench-") as work_dir:
-        print(f"Setting up (wheel, emulator, two logins); then {RUNS} interleaved runs of each case ...", flush=True)
+        print(f"Setting up (wheel, emulator, two logins); then {RUNS} shuffled rounds of every case ...", flush=True)
         bench = Bench(work_dir)
         try:
-            medians, counts, samples = measure(bench)
+            samples, pairs, counts = measure(bench)
         finally:
             bench.stop()
-    targets = evaluate(medians, counts)
-    print(f"\n{'case':<34}{'median s':>10}{'requests':>10}{'LRO polls':>11}{'final GET':>11}")
-    for key, value in medians.items():
-        c = counts.get(key, {})
-        print(f"{key:<34}{value:>10.3f}{c.get('requests', ''):>10}{c.get('lro_polls', ''):>11}"
+    targets = evaluate(samples, pairs, counts)
+    wall = {key: statistics.median(s["wall"] for s in values) for key, values in samples.items()}
+    cpu = {key: statistics.median(s["cpu"] for s in values) for key, values in samples.items()}
+    print(f"\n{'case':<20}{'wall s':>9}{'CPU s':>9}{'requests':>10}{'LRO polls':>11}{'final GET':>11}")
+    for key in ("show_core", "show_ext", "list", "add_grant_exists", "add_grant_created", "add_noop", "delete",
+                "exception_add", "add_0", "add_199"):
+        c = counts.get(key, {}) if key.startswith(("add", "delete", "exception")) else {}
+        print(f"{key:<20}{wall[key]:>9.3f}{cpu[key]:>9.3f}{c.get('requests', ''):>10}{c.get('lro_polls', ''):>11}"
               f"{c.get('final_get', ''):>11}")
-    print(f"\n{'target':<58}{'value':>8}  {'goal':<8} result")
+    wall_ratios = {name: statistics.median(r["wall"] for r in values) for name, values in pairs.items()}
+    print("\npaired wall-time ratios (for comparison): " +
+          ", ".join(f"{name} {value:.3f}" for name, value in wall_ratios.items()))
+    print(f"\n{'target':<60}{'value':>8}  {'goal':<8} result")
     for name, value, goal, ok in targets:
-        print(f"{name:<58}{value:>8.3f}  {goal:<8} {'PASS' if ok else 'FAIL'}")
+        print(f"{name:<60}{value:>8.3f}  {goal:<8} {'PASS' if ok else 'FAIL'}")
     os.makedirs(os.path.join(REPO, ".bench"), exist_ok=True)
-    result = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "runs": RUNS, "medians_s": medians,
-              "requests": counts, "samples_s": samples,
+    result = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "runs": RUNS,
+              "median_wall_s": wall, "median_cpu_s": cpu, "requests": counts, "samples_s": samples,
+              "paired_ratios": pairs, "median_paired_wall_ratios": wall_ratios,
               "targets": [{"name": n, "value": v, "goal": g, "pass": ok} for n, v, g, ok in targets]}
     path = os.path.join(REPO, ".bench", "results.json")
     with open(path, "w", encoding="utf-8") as f:
