@@ -46,6 +46,19 @@ def test_throttling_with_retry_after_is_obeyed(az, emulator, names, identity, me
         profile(emulator, names).get("userAssignedIdentityExceptions")
 
 
+def test_throttling_that_does_not_stop_fails_with_the_service_message_after_bounded_retries(
+        az, emulator, names, identity):
+    emulator.add_fault(method="GET", path=CLUSTER_PATH.format(names.cluster), count=1000, status=429,
+                       code="TooManyRequests", message="Rate limit exceeded.", retry_after=1)
+    started = time.monotonic()
+    result = az(*pod_identity_args(names, identity))
+    assert result.exit_code == 1 and "(TooManyRequests) Rate limit exceeded." in result.stderr
+    attempts = [r for r in emulator.arm_requests("GET") if r["fault"] == "TooManyRequests"]
+    assert len(attempts) == 4  # azure-cli's policy: the first try and 3 retries, each after the Retry-After given
+    assert time.monotonic() - started < 30
+    assert cluster_puts(emulator) == []
+
+
 @pytest.mark.parametrize("status,code", [(500, "InternalServerError"), (503, "ServiceUnavailable")])
 @pytest.mark.parametrize("method", ["GET", "PUT"])
 def test_transient_server_errors_are_retried(az, emulator, names, identity, status, code, method):
