@@ -165,7 +165,8 @@ def test_kubenet_needs_consent(emulator, names):
     emulator.seed_cluster(names.rg, names.cluster, network_plugin="kubenet")
     body = with_profile(get(emulator, names.rg, names.cluster), enabled=True)
     status, _, error = put(emulator, names.rg, names.cluster, body)
-    assert status == 400 and "allowNetworkPluginKubenet" in error["error"]["message"]
+    assert status == 400
+    assert error["error"]["message"] == "Network plugin kubenet is not supported to use with PodIdentity addon."
     status, _, _ = put(emulator, names.rg, names.cluster,
                        with_profile(body, enabled=True, allowNetworkPluginKubenet=True))
     assert status == 200

@@ -32,10 +32,8 @@ def check_profile(profile, cluster, msi, authz, cluster_principal_id):
         raise bad_request("BadRequest", "PodIdentity addon requires managed identity.")
     network_plugin = ((cluster["properties"].get("networkProfile") or {}).get("networkPlugin") or "").lower()
     if network_plugin == "kubenet" and not profile.get("allowNetworkPluginKubenet"):
-        raise bad_request("BadRequest",
-                          "PodIdentity addon does not support kubenet network plugin by default. Set "
-                          "'allowNetworkPluginKubenet' to true to use it with kubenet, which is not recommended "
-                          "(see https://aka.ms/aks/pod-identity).")
+        # The real message, as users reported it (it does not mention the consent flag).
+        raise bad_request("BadRequest", "Network plugin kubenet is not supported to use with PodIdentity addon.")
     identities = profile.get("userAssignedIdentities") or []
     exceptions = profile.get("userAssignedIdentityExceptions") or []
     if len(identities) > MAX_IDENTITIES:
