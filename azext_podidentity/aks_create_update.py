@@ -20,7 +20,7 @@ from azure.cli.core.profiles import ResourceType
 from knack.log import get_logger
 
 from azext_podidentity import profile_edits as edits
-from azext_podidentity.cluster_writer import identity_of, profile_of
+from azext_podidentity.cluster_writer import identity_of, profile_model, profile_of
 from azext_podidentity.retry import WriteRetries, is_cluster_busy
 from azext_podidentity.role_grant import NEEDS_MANAGED_IDENTITY, uses_managed_identity
 
@@ -38,12 +38,6 @@ def _with_flags(core_function, flags):
     extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
              for name, default in flags.items()]
     return signature.replace(parameters=list(signature.parameters.values()) + extra)
-
-
-def _profile_model(cmd, profile):
-    model = cmd.get_models("ManagedClusterPodIdentityProfile", resource_type=ResourceType.MGMT_CONTAINERSERVICE,
-                           operation_group="managed_clusters")
-    return model(profile)
 
 
 def _network_plugin(mc):
@@ -69,7 +63,7 @@ class PodIdentityCreateDecorator(AKSManagedClusterCreateDecorator):
                    "allowNetworkPluginKubenet": bool(self.context.raw_param.get("enable_pod_identity_with_kubenet"))}
         if edits.needs_kubenet_consent(_network_plugin(mc), profile):
             raise ArgumentUsageError(KUBENET_CONSENT)
-        mc.pod_identity_profile = _profile_model(self.cmd, profile)
+        mc.pod_identity_profile = profile_model(self.cmd, profile)
         return mc
 
 
@@ -111,7 +105,7 @@ class PodIdentityUpdateDecorator(AKSManagedClusterUpdateDecorator):
             if edits.needs_kubenet_consent(_network_plugin(mc), changed or current):
                 raise ArgumentUsageError(KUBENET_CONSENT)
         if changed is not None:
-            mc.pod_identity_profile = _profile_model(self.cmd, changed)
+            mc.pod_identity_profile = profile_model(self.cmd, changed)
         return mc
 
     def _confirm_removal(self, current):

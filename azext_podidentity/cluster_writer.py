@@ -41,6 +41,14 @@ def profile_of(cluster):
     return profile.as_dict() if profile is not None else {}
 
 
+def profile_model(cmd, profile):
+    """The SDK model of a profile dict, of the API version the CLI's profile selects."""
+    from azure.cli.core.profiles import ResourceType
+    model = cmd.get_models("ManagedClusterPodIdentityProfile", resource_type=ResourceType.MGMT_CONTAINERSERVICE,
+                           operation_group="managed_clusters")
+    return model(profile)
+
+
 def identity_of(cluster):
     """The cluster's identity as a REST dict (cheap: not the whole cluster)."""
     return {"identity": cluster.identity.as_dict() if cluster.identity is not None else None}
@@ -98,12 +106,8 @@ class _ClusterBusy(Exception):
 
 def _write(target, cluster, before, after, granted_identity):
     from azure.cli.core.commands import LongRunningOperation
-    from azure.cli.core.profiles import ResourceType
     from azure.core.exceptions import HttpResponseError
-    profile_model = target.cmd.get_models("ManagedClusterPodIdentityProfile",
-                                          resource_type=ResourceType.MGMT_CONTAINERSERVICE,
-                                          operation_group="managed_clusters")
-    cluster.pod_identity_profile = profile_model(after)
+    cluster.pod_identity_profile = profile_model(target.cmd, after)
     poller = _begin_put(target, cluster, granted_identity)
     if target.no_wait:
         return None

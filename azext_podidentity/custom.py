@@ -105,7 +105,7 @@ def aks_pod_identity_migrate(cmd, client, resource_group_name, cluster_name, ide
                              identity_name=None, service_account=None, manifest_file=None, dry_run=False,
                              aks_custom_headers=None):
     from azext_podidentity import migration_plan
-    from azext_podidentity.federated_credentials import create_credential, list_credentials
+    from azext_podidentity.identities import create_credential, list_credentials
     cluster = get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers))
     issuer = migration_plan.issuer_of({"properties": {
         "oidcIssuerProfile": cluster.oidc_issuer_profile.as_dict() if cluster.oidc_issuer_profile else None,
