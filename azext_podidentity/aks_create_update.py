@@ -21,7 +21,7 @@ from knack.log import get_logger
 
 from azext_podidentity import profile_edits as edits
 from azext_podidentity.cluster_writer import identity_of, profile_model, profile_of
-from azext_podidentity.retry import WriteRetries, is_cluster_busy
+from azext_podidentity.retry import WriteRetries, is_cluster_busy, is_cluster_changed
 from azext_podidentity.role_grant import NEEDS_MANAGED_IDENTITY, uses_managed_identity
 
 logger = get_logger(__name__)
@@ -150,7 +150,7 @@ def aks_create(cmd, client, resource_group_name, name, **parameters):
 
 
 def aks_update(cmd, client, resource_group_name, name, **parameters):
-    from azure.core.exceptions import HttpResponseError, ResourceModifiedError
+    from azure.core.exceptions import HttpResponseError
     raw_parameters = dict(parameters, cmd=cmd, client=client, resource_group_name=resource_group_name, name=name)
     confirmed = False
     retries = WriteRetries(cmd.cli_ctx, name)
@@ -164,13 +164,13 @@ def aks_update(cmd, client, resource_group_name, name, **parameters):
         confirmed = decorator.removal_confirmed
         try:
             result = decorator.update_mc(mc)
-        except ResourceModifiedError:
-            if parameters.get("if_match") or decorator.context.pinned_etag is None:
-                raise  # the user's own If-Match, or core's behaviour without the pod identity flags
-            retries.after_conflict()
-            continue
         except HttpResponseError as ex:
-            if decorator.context.pinned_etag is None or not is_cluster_busy(ex):
+            if decorator.context.pinned_etag is None:
+                raise  # core's behaviour without the pod identity flags
+            if is_cluster_changed(ex) and not parameters.get("if_match"):
+                retries.after_conflict()  # not the user's own If-Match: read again and re-apply
+                continue
+            if not is_cluster_busy(ex):
                 raise
             retries.after_busy(ex)
             continue

@@ -14,7 +14,8 @@ from azure.cli.core.azclierror import AzureResponseError, InvalidArgumentValueEr
 from knack.log import get_logger
 
 from azext_podidentity import profile_edits
-from azext_podidentity.retry import WriteRetries, is_cluster_busy, sleep_before_retry
+from azext_podidentity.retry import WriteRetries, is_cluster_busy, is_cluster_changed, sleep_before_retry
+from azext_podidentity.sdk_models import from_rest, if_match_arguments, to_rest
 
 logger = get_logger(__name__)
 
@@ -37,8 +38,7 @@ def get_cluster(target):
 
 
 def profile_of(cluster):
-    profile = cluster.pod_identity_profile
-    return profile.as_dict() if profile is not None else {}
+    return to_rest(cluster.pod_identity_profile) or {}
 
 
 def profile_model(cmd, profile):
@@ -46,12 +46,12 @@ def profile_model(cmd, profile):
     from azure.cli.core.profiles import ResourceType
     model = cmd.get_models("ManagedClusterPodIdentityProfile", resource_type=ResourceType.MGMT_CONTAINERSERVICE,
                            operation_group="managed_clusters")
-    return model(profile)
+    return from_rest(model, profile)
 
 
 def identity_of(cluster):
     """The cluster's identity as a REST dict (cheap: not the whole cluster)."""
-    return {"identity": cluster.identity.as_dict() if cluster.identity is not None else None}
+    return {"identity": to_rest(cluster.identity)}
 
 
 def ensure_pod_identity_enabled(target, cluster):
@@ -126,19 +126,19 @@ def _write(target, cluster, before, after, granted_identity):
 
 
 def _begin_put(target, cluster, granted_identity):
-    from azure.core import MatchConditions
-    from azure.core.exceptions import HttpResponseError, ResourceModifiedError
+    from azure.core.exceptions import HttpResponseError
     deadline = time.monotonic() + GRANT_REPLICATION_WAIT_SECONDS
     attempt = 0
+    kwargs = if_match_arguments(target.client.begin_create_or_update, cluster.e_tag)
+    if target.no_wait:
+        kwargs["polling"] = False
     while True:
         try:
-            kwargs = {"polling": False} if target.no_wait else {}
             return target.client.begin_create_or_update(
-                target.resource_group_name, target.cluster_name, cluster, etag=cluster.e_tag,
-                match_condition=MatchConditions.IfNotModified, headers=target.headers, **kwargs)
-        except ResourceModifiedError as ex:
-            raise _ClusterChanged() from ex
+                target.resource_group_name, target.cluster_name, cluster, headers=target.headers, **kwargs)
         except HttpResponseError as ex:
+            if is_cluster_changed(ex):
+                raise _ClusterChanged() from ex
             if is_cluster_busy(ex):
                 raise _ClusterBusy(ex) from ex
             # A grant this command just created takes a while to reach AKS: wait for it, bounded.
@@ -153,13 +153,8 @@ def _begin_put(target, cluster, granted_identity):
 
 
 def _raise_failed_entries(cluster, touched, operation_error):
-    profile = profile_of(cluster) if cluster is not None else {}
-    failures = []
-    for name, namespace in touched:
-        entry = profile_edits.find(profile.get(profile_edits.IDENTITIES), name, namespace) or {}
-        if entry.get("provisioningState") == "Failed":
-            error = ((entry.get("provisioningInfo") or {}).get("error") or {}).get("error") or {}
-            failures.append(f"Pod identity '{name}' in namespace '{namespace}' is Failed: "
-                            f"({error.get('code', 'Unknown')}) {error.get('message', 'no details given')}")
+    identities = (profile_of(cluster) if cluster is not None else {}).get(profile_edits.IDENTITIES)
+    failures = [message for message in (profile_edits.failure_message(profile_edits.find(identities, *key))
+                                        for key in touched) if message]
     if failures:
         raise AzureResponseError("\n".join(([operation_error] if operation_error else []) + failures))

@@ -7,6 +7,7 @@ from knack.log import get_logger
 from azext_podidentity import profile_edits as edits
 from azext_podidentity.cluster_writer import (ClusterTarget, apply_profile_edit, ensure_pod_identity_enabled,
                                               get_cluster, identity_of, profile_of)
+from azext_podidentity.sdk_models import to_rest
 from azext_podidentity.validation import parse_custom_headers
 
 logger = get_logger(__name__)
@@ -19,7 +20,7 @@ def _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, 
 
 def _output(cluster):
     """The cluster as `az aks show` prints it. The pod identity profile, which can hold 400 entries, is converted
-    with the SDK's as_dict() (the same camelCase names, nulls left out) rather than by azure-cli's todict, whose
+    with the SDK's own serializer (the same camelCase names, nulls left out) rather than by azure-cli's todict, whose
     attribute-by-attribute walk made a command on a cluster with 199 identities 20 % slower."""
     if cluster is None:
         return None
@@ -28,7 +29,7 @@ def _output(cluster):
     profile = cluster.pod_identity_profile
     cluster.pod_identity_profile = None
     result = todict(_remove_nulls([cluster])[0])
-    result["podIdentityProfile"] = profile.as_dict() if profile is not None else None
+    result["podIdentityProfile"] = to_rest(profile)
     return result
 
 
@@ -70,6 +71,32 @@ def aks_pod_identity_list(cmd, client, resource_group_name, cluster_name, aks_cu
     return _output(get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers)))
 
 
+def aks_pod_identity_wait(cmd, client, resource_group_name, cluster_name, identity_namespace, identity_name,
+                          created=False, updated=False, deleted=False, exists=False, custom=None, interval=30,
+                          timeout=3600, aks_custom_headers=None):
+    from azure.cli.core.azclierror import AzureResponseError
+    from azure.cli.core.commands.arm import verify_property
+
+    from azext_podidentity import wait_conditions
+    from azext_podidentity.retry import poll
+    condition = wait_conditions.chosen_condition(created, updated, deleted, exists, custom)
+    target = _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers)
+
+    def done():
+        entry = edits.find(profile_of(get_cluster(target)).get(edits.IDENTITIES), identity_name, identity_namespace)
+        return wait_conditions.reached(entry, condition, entry is not None and condition == "custom"
+                                       and verify_property(entry, custom))
+
+    if not poll(done, interval, timeout):
+        raise AzureResponseError(f"Pod identity '{identity_name}' in namespace '{identity_namespace}' did not "
+                                 f"reach the wait condition --{condition} within {timeout} seconds.")
+
+
+def aks_pod_identity_exception_wait(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):
+    """The cluster, for core's wait: exception changes are done when the cluster's operation is."""
+    return get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers))
+
+
 def aks_pod_identity_exception_add(cmd, client, resource_group_name, cluster_name, exc_namespace, exc_name,
                                    pod_labels, no_wait=False, aks_custom_headers=None):
     target = _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, no_wait)
@@ -108,8 +135,8 @@ def aks_pod_identity_migrate(cmd, client, resource_group_name, cluster_name, ide
     from azext_podidentity.identities import create_credential, list_credentials
     cluster = get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers))
     issuer = migration_plan.issuer_of({"properties": {
-        "oidcIssuerProfile": cluster.oidc_issuer_profile.as_dict() if cluster.oidc_issuer_profile else None,
-        "securityProfile": cluster.security_profile.as_dict() if cluster.security_profile else None}},
+        "oidcIssuerProfile": to_rest(cluster.oidc_issuer_profile),
+        "securityProfile": to_rest(cluster.security_profile)}},
         resource_group_name, cluster_name)
     entries = migration_plan.select(profile_of(cluster), identity_namespace, identity_name)
     identity_ids = {e["identity"]["resourceId"].lower(): e["identity"]["resourceId"] for e in entries}

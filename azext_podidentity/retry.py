@@ -1,7 +1,8 @@
 # --------------------------------------------------------------------------------------------
 # Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-"""The only place the extension waits: after a failure, bounded, with jitter.
+"""The only places the extension waits: after a failure, bounded, with jitter; and between the polls of a `wait`
+command, as often and as long as its user asked.
 
 Cluster writes meet two refusals worth retrying: 412 (another writer changed the cluster since it was read:
 read again and re-apply, a bounded number of times) and 409 OperationNotAllowed (another operation is
@@ -31,11 +32,28 @@ def sleep_before_retry(attempt, base=0.5, cap=15.0):
     return delay
 
 
+def is_cluster_changed(error):
+    """412: another writer changed the cluster since it was read (older SDKs do not map it to an error type)."""
+    return getattr(error, "status_code", None) == 412
+
+
 def is_cluster_busy(error):
     """409 OperationNotAllowed: the service refuses a write while another operation runs on the cluster."""
     code = getattr(getattr(error, "error", None), "code", None)
     return getattr(error, "status_code", None) == 409 and (code == "OperationNotAllowed"
                                                            or "OperationNotAllowed" in str(error))
+
+
+def poll(check, interval, timeout):
+    """`wait` commands: call ``check`` every ``interval`` seconds (the user's --interval) until it returns True, for at
+    most ``timeout`` seconds (--timeout). Returns whether it did."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        time.sleep(min(interval, remaining))
+    return True
 
 
 class WriteRetries:

@@ -8,6 +8,8 @@ import yaml
 from azure.cli.command_modules.acs import _client_factory, _consts, _params, custom
 from azure.cli.command_modules.acs import managed_cluster_decorator as decorators
 
+from azext_podidentity.sdk_models import if_match_arguments
+
 
 def params(function):
     return list(inspect.signature(function).parameters)
@@ -46,15 +48,13 @@ def test_client_factories_and_params():
     assert len(params(_params.load_arguments)) == 2
 
 
-def test_sdk_models_and_etag_keywords():
-    from azure.mgmt.containerservice import models
-    from azure.mgmt.containerservice.operations import ManagedClustersOperations
-    profile = models.ManagedClusterPodIdentityProfile({"enabled": True, "userAssignedIdentities": [
-        {"name": "a", "namespace": "b", "identity": {"resourceId": "r"}}]})
-    assert profile.as_dict()["userAssignedIdentities"][0]["identity"]["resourceId"] == "r"
-    assert models.ManagedCluster({"eTag": "x", "location": "l"}).e_tag == "x"
-    keywords = inspect.signature(ManagedClustersOperations.begin_create_or_update).parameters
-    assert "etag" in keywords and "match_condition" in keywords
+def test_managed_clusters_client_sends_if_match():
+    from azure.cli.core.mock import DummyCli
+    from azure.cli.core.profiles import ResourceType, get_sdk
+    operations = get_sdk(DummyCli(), ResourceType.MGMT_CONTAINERSERVICE, "ManagedClustersOperations",
+                         mod="operations", operation_group="managed_clusters")
+    keywords = inspect.signature(operations.begin_create_or_update).parameters
+    assert set(if_match_arguments(operations.begin_create_or_update, "e1")) <= set(keywords)
 
 
 def test_core_help_for_create_and_update_ends_with_examples_we_append_to():
