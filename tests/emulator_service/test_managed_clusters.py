@@ -68,6 +68,7 @@ def test_put_creates_with_201_then_updates_with_200_and_lro_headers(emulator, na
     status, headers, created = put(emulator, names.rg, names.cluster, body)
     assert status == 201
     assert created["properties"]["provisioningState"] == "Creating"
+    assert created["properties"]["servicePrincipalProfile"] == {"clientId": "msi"}  # as recorded for MSI clusters
     assert "/providers/Microsoft.ContainerService/locations/eastus/operations/" in headers["Azure-AsyncOperation"]
     assert int(headers["Retry-After"]) >= 1
     status, _, _ = put(emulator, names.rg, names.cluster, dict(body, tags={"a": "b"}))

@@ -11,6 +11,20 @@ def test_cloud_metadata_names_the_emulator_as_resource_manager(emulator):
     assert body["authentication"]["loginEndpoint"] and body["microsoftGraphResourceId"] and "suffixes" in body
 
 
+def test_cloud_metadata_in_the_older_shape_for_older_clients(emulator):
+    status, _, body = emulator.http("GET", "//metadata/endpoints?api-version=2015-01-01")
+    assert status == 200 and "resourceManager" not in body
+    assert body["graphEndpoint"] and body["authentication"]["audiences"] == [emulator.url + "/"]
+
+
+def test_managed_identity_token_by_form_post_for_older_clients(emulator):
+    form = ("resource=" + emulator.url + "/").encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert emulator.http_raw("POST", "/msi/token", form, headers)[0] == 400
+    status, _, token = emulator.http_raw("POST", "/msi/token", form, dict(headers, Metadata="true"))
+    assert status == 200 and token["token_type"] == "Bearer" and token["resource"] == emulator.url + "/"
+
+
 def test_managed_identity_token_needs_the_identity_header_and_carries_a_tenant(emulator):
     path = "/msi/token?api-version=2019-08-01&resource=" + emulator.url + "/"
     assert emulator.http("GET", path)[0] == 400

@@ -50,9 +50,13 @@ class EmulatorClient:
     def http(self, method, path, body=None, headers=None):
         """One HTTPS request to the emulator; returns (status, headers, parsed body or None)."""
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers or {})
         if data is not None:
-            request.add_header("Content-Type", "application/json")
+            headers = dict(headers or {}, **{"Content-Type": "application/json"})
+        return self.http_raw(method, path, data, headers)
+
+    def http_raw(self, method, path, data=None, headers=None):
+        """One HTTPS request with a body of bytes as given; returns (status, headers, parsed body or None)."""
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers or {})
         try:
             with urllib.request.urlopen(request, context=self._context, timeout=30) as response:
                 status, resp_headers, raw = response.status, dict(response.headers), response.read()

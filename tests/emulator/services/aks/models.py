@@ -274,6 +274,8 @@ class ManagedClustersBackend:
             network.update(networkPlugin="azure", networkPluginMode="overlay")
         self._fill_identity(body, None)
         if (body.get("identity") or {}).get("type"):
+            # as recorded: a managed-identity cluster reads back with this placeholder service principal
+            props["servicePrincipalProfile"] = {"clientId": "msi"}
             kubelet = self.msi.identity_id(sub, props["nodeResourceGroup"], f"{name}-agentpool")
             props.setdefault("identityProfile", {"kubeletidentity": {
                 "resourceId": kubelet, "clientId": str(uuid.uuid4()), "objectId": str(uuid.uuid4())}})
@@ -371,12 +373,10 @@ class ManagedClustersBackend:
             }, "sku": {"name": "Base", "tier": "Free"}}
             if identity == "system":
                 body["identity"] = {"type": "SystemAssigned"}
-                body["properties"]["servicePrincipalProfile"] = {"clientId": "msi"}
             elif identity == "user":
                 resource_id = control_plane_identity or self.msi.put(
                     sub, rg, f"{name}-control-plane", location)[0]["id"]
                 body["identity"] = {"type": "UserAssigned", "userAssignedIdentities": {resource_id: {}}}
-                body["properties"]["servicePrincipalProfile"] = {"clientId": "msi"}
             else:
                 body["properties"]["servicePrincipalProfile"] = {"clientId": str(uuid.uuid4())}
             key = self.key(sub, rg, name)

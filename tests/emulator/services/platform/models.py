@@ -56,3 +56,10 @@ class PlatformBackend:
             "microsoftGraphResourceId": base_url + "/graph/",
             "suffixes": {},
         }
+
+    @staticmethod
+    def cloud_metadata_2015(base_url):
+        """The older single-cloud shape ARM answers for api-version 2015-01-01."""
+        return {"galleryEndpoint": base_url + "/gallery/", "graphEndpoint": base_url + "/graph/",
+                "portalEndpoint": base_url + "/portal/",
+                "authentication": {"loginEndpoint": base_url + "/", "audiences": [base_url + "/"]}}

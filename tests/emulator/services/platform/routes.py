@@ -1,3 +1,5 @@
+from urllib.parse import parse_qs
+
 from ...errors import ArmError
 from ...http_types import Response
 from ...routing import Router
@@ -6,6 +8,9 @@ router = Router()
 
 
 def metadata(world, req):
+    # azure-cli before 2.73 asks for the 2015-01-01 shape when registering a cloud; later releases for 2022-09-01
+    if req.query.get("api-version") == "2015-01-01":
+        return Response(200, world.platform.cloud_metadata_2015(req.base_url))
     return Response(200, world.platform.cloud_metadata(req.base_url))
 
 
@@ -13,6 +18,15 @@ def msi_token(world, req):
     if not req.headers.get("x-identity-header"):
         raise ArmError(400, "BadRequest", "Missing X-IDENTITY-HEADER.")
     return Response(200, world.platform.issue_token(req.query.get("resource", "")))
+
+
+def msi_token_form_post(world, req):
+    # The flavour azure-cli's older msrestazure-based login uses when MSI_ENDPOINT is set (as in Cloud Shell):
+    # a form POST with the header Metadata: true.
+    if req.headers.get("metadata") != "true":
+        raise ArmError(400, "BadRequest", "Required metadata header not specified.")
+    form = parse_qs(req.raw_body.decode("utf-8"))
+    return Response(200, world.platform.issue_token(form.get("resource", [""])[0]))
 
 
 def list_subscriptions(world, req):
@@ -33,6 +47,7 @@ def list_tenants(world, req):
 
 router.add("GET", r"/metadata/endpoints", metadata)
 router.add("GET", r"/msi/token", msi_token)
+router.add("POST", r"/msi/token", msi_token_form_post)
 router.add("GET", r"/subscriptions", list_subscriptions)
 router.add("GET", r"/subscriptions/(?P<sub>[^/]+)", get_subscription)
 router.add("GET", r"/tenants", list_tenants)
