@@ -21,10 +21,10 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from demo.run import build_wheel  # noqa: E402  pylint: disable=wrong-import-position
 from tests.harness.azcli import AZ, AzRunner  # noqa: E402  pylint: disable=wrong-import-position
 from tests.harness.emulator_client import (EmulatorClient,  # noqa: E402  pylint: disable=wrong-import-position
                                            EmulatorProcess)
+from tests.harness.wheel import build_wheel  # noqa: E402  pylint: disable=wrong-import-position
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 
@@ -69,7 +69,7 @@ class Bench:
         with tempfile.TemporaryFile() as err:
             started = time.perf_counter()
             proc = subprocess.Popen([AZ, *map(str, args)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=err, env=az.env)
+                                    stderr=err, env=az.env, cwd=az.cwd)
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - started
             proc.returncode = os.waitstatus_to_exitcode(status)

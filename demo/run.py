@@ -13,12 +13,7 @@ sys.path.insert(0, REPO)
 
 from tests.harness.azcli import AZ, AzRunner  # noqa: E402  pylint: disable=wrong-import-position
 from tests.harness.emulator_client import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
-
-
-def build_wheel(out_dir):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", out_dir,
-                    REPO], check=True)
-    return os.path.join(out_dir, next(f for f in os.listdir(out_dir) if f.endswith(".whl")))
+from tests.harness.wheel import build_wheel  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def run_walkthrough(work_dir, wheel, stdout=None, stderr=None):

@@ -5,14 +5,14 @@ One emulator runs per test module; the extension is built and installed once per
 import itertools
 import os
 import subprocess
-import sys
 import time
 
 import pytest
 from hypothesis import settings
 
-from tests.harness.azcli import AZ, AzRunner
-from tests.harness.emulator_client import REPO, EmulatorClient, EmulatorProcess
+from tests.harness.azcli import AZ, AzRunner, working_directory
+from tests.harness.emulator_client import EmulatorClient, EmulatorProcess
+from tests.harness.wheel import build_wheel
 
 _E2E_TIMES = []
 
@@ -29,12 +29,9 @@ def run_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def wheel(run_dir):
-    out = run_dir / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(out), REPO], check=True, capture_output=True)
-    wheels = sorted(out.glob("podidentity-*.whl"))
-    assert len(wheels) == 1, wheels
-    return wheels[0]
+    built = build_wheel(str(run_dir / "dist"))
+    assert os.path.basename(built).startswith("podidentity-"), built
+    return built
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +41,7 @@ def extension_dir(run_dir, wheel):
     env.update(AZURE_EXTENSION_DIR=str(ext_dir), AZURE_CONFIG_DIR=str(cfg_dir),
                AZURE_CORE_COLLECT_TELEMETRY="false")
     proc = subprocess.run([AZ, "extension", "add", "--source", str(wheel), "-y"], env=env,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, cwd=working_directory(str(cfg_dir)))
     assert proc.returncode == 0, proc.stderr
     return ext_dir
 

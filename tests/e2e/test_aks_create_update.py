@@ -168,7 +168,8 @@ def test_disable_with_an_answer_at_the_prompt(az, emulator, names, populated, tm
     from tests.harness.azcli import AZ
     primary, secondary = pty.openpty()
     proc = subprocess.Popen([AZ, "aks", "update", "-g", names.rg, "-n", names.cluster, "--disable-pod-identity"],
-                            stdin=secondary, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=az.env, text=True)
+                            stdin=secondary, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=az.env, text=True,
+                            cwd=az.cwd)
     os.close(secondary)
     os.write(primary, b"n\n")
     _, stderr = proc.communicate(timeout=120)

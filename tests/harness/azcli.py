@@ -24,11 +24,24 @@ class AzResult:
                 f"\n--- stderr\n{self.stderr}")
 
 
+def working_directory(config_dir):
+    """Where `az` starts: the folder that holds its config dir, never one holding the extension's source.
+
+    `az` runs `python -m azure.cli`, which puts the working directory first on sys.path: started next to the
+    source, it would import the checkout instead of the installed wheel.
+    """
+    folder = os.path.dirname(os.path.abspath(config_dir))
+    os.makedirs(folder, exist_ok=True)
+    assert not os.path.exists(os.path.join(folder, "azext_podidentity")), folder
+    return folder
+
+
 class AzRunner:
     def __init__(self, config_dir, extension_dir, cert, emulator_url):
         self.config_dir, self.extension_dir, self.cert, self.emulator_url = \
             config_dir, extension_dir, cert, emulator_url
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "IDENTITY_"))}
+        self.cwd = working_directory(config_dir)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "IDENTITY_", "MSI_"))}
         env.update({
             "AZURE_CONFIG_DIR": config_dir,
             "AZURE_EXTENSION_DIR": extension_dir,
@@ -40,6 +53,9 @@ class AzRunner:
             "AZURE_CORE_ONLY_SHOW_ERRORS": "false",
             "IDENTITY_ENDPOINT": emulator_url + "/msi/token",
             "IDENTITY_HEADER": "emulator",
+            # azure-cli releases whose login still uses msrestazure read this one; without it they would ask the
+            # instance metadata service, which is not on this machine
+            "MSI_ENDPOINT": emulator_url + "/msi/token",
         })
         self.env = env
         self.history = []
@@ -47,7 +63,7 @@ class AzRunner:
     def __call__(self, *args, input=None, env=None, timeout=300):
         args = [str(a) for a in args]
         run_env = dict(self.env, **(env or {}))
-        proc = subprocess.run([AZ] + args, capture_output=True, text=True, env=run_env, input=input,
+        proc = subprocess.run([AZ] + args, capture_output=True, text=True, env=run_env, input=input, cwd=self.cwd,
                               timeout=timeout, stdin=None if input is not None else subprocess.DEVNULL)
         result = AzResult(args, proc.returncode, proc.stdout, proc.stderr)
         self.history.append(result)
@@ -56,7 +72,7 @@ class AzRunner:
     def popen(self, *args):
         """Start `az` without waiting (for tests that run commands in parallel)."""
         return subprocess.Popen([AZ] + [str(a) for a in args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, text=True, env=self.env)
+                                stdin=subprocess.DEVNULL, text=True, env=self.env, cwd=self.cwd)
 
     def ok(self, *args, **kwargs):
         result = self(*args, **kwargs)
