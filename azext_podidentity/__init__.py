@@ -17,6 +17,8 @@ class PodIdentityCommandsLoader(AzCommandsLoader):
         from azure.cli.core.commands import CliCommandType
         super().__init__(cli_ctx=cli_ctx,
                          custom_command_type=CliCommandType(operations_tmpl="azext_podidentity.custom#{}"))
+        # False when another extension (aks-preview) already took over `aks create/update` in this run
+        self.extends_core_aks_commands = True
 
     def load_command_table(self, args):
         from azext_podidentity.commands import load_command_table
@@ -24,8 +26,9 @@ class PodIdentityCommandsLoader(AzCommandsLoader):
         return self.command_table
 
     def load_arguments(self, command):
-        # Runs for every `az aks` command: only this extension's commands need its arguments.
-        if command.startswith("aks pod-identity") or command in ("aks create", "aks update"):
+        # Runs for every `az aks` command: only this extension's commands need its arguments. A whole-table load
+        # (az self-test, az interactive, reference docs, azdev) asks once, with an empty command name.
+        if not command or command.startswith("aks pod-identity") or command in ("aks create", "aks update"):
             from azext_podidentity._params import load_arguments
             load_arguments(self, command)
 

@@ -8,9 +8,10 @@ CUSTOM_HEADERS_HELP = ("Send custom headers with every request. When specified, 
 
 
 def load_arguments(self, command):
-    if command.startswith("aks pod-identity"):
+    """``command`` is the command being run, or '' when azure-cli loads every command's arguments at once."""
+    if not command or command.startswith("aks pod-identity"):
         _pod_identity_arguments(self)
-    elif command in ("aks create", "aks update"):
+    if (not command or command in ("aks create", "aks update")) and self.extends_core_aks_commands:
         _create_update_arguments(self)
 
 
@@ -41,7 +42,7 @@ def _pod_identity_arguments(self):
         c.argument("cluster_name", options_list=["--cluster-name"], help="The name of the AKS cluster.")
         c.argument("aks_custom_headers", help=CUSTOM_HEADERS_HELP)
 
-    for scope in ("aks pod-identity add", "aks pod-identity delete"):
+    for scope in ("aks pod-identity add", "aks pod-identity delete", "aks pod-identity wait"):
         with self.argument_context(scope) as c:
             c.argument("identity_namespace", options_list=["--namespace"],
                        help="The Kubernetes namespace of the pod identity: a DNS label (RFC 1123).")
@@ -59,6 +60,18 @@ def _pod_identity_arguments(self):
                         "(a Kubernetes label value). Defaults to the pod identity name.")
     with self.argument_context("aks pod-identity delete") as c:
         c.argument("identity_name", options_list=["--name", "-n"], help="The name of the pod identity to delete.")
+    with self.argument_context("aks pod-identity wait") as c:
+        c.argument("identity_name", options_list=["--name", "-n"], help="The name of the pod identity to wait for.")
+        c.argument("created", action="store_true",
+                   help="Wait until the pod identity is Assigned; fail with its error if it is Failed.")
+        c.argument("updated", action="store_true",
+                   help="Wait until the pod identity is Assigned again after a change; fail if it is Failed.")
+        c.argument("deleted", action="store_true", help="Wait until the cluster no longer has the pod identity.")
+        c.argument("exists", action="store_true", help="Wait until the cluster has the pod identity.")
+        c.argument("custom", help="Wait until this JMESPath query on the pod identity entry is true, for example "
+                                  "\"provisioningState=='Assigned'\".")
+        c.argument("interval", type=int, help="Polling interval in seconds.")
+        c.argument("timeout", type=int, help="Maximum wait in seconds.")
 
     with self.argument_context("aks pod-identity migrate") as c:
         c.argument("identity_namespace", options_list=["--namespace"],

@@ -19,30 +19,39 @@ validate_exception_delete = _validator("validate_exception_delete")
 validate_exception_labels = _validator("validate_exception_labels")
 validate_migrate = _validator("validate_migrate")
 validate_pod_identity_add = _validator("validate_pod_identity_add")
-validate_pod_identity_delete = _validator("validate_pod_identity_delete")
+validate_pod_identity_name = _validator("validate_pod_identity_name")
+validate_pod_identity_wait = _validator("validate_pod_identity_wait")
 
 
-def load_command_table(self, _):
+def load_command_table(self, args):
     from azure.cli.core.commands import CliCommandType
+
+    from azext_podidentity.coexistence import other_owner_of_core_commands, tell_once
     custom = CliCommandType(operations_tmpl="azext_podidentity.custom#{}", client_factory=cf_managed_clusters)
 
-    # Takes over core's `aks create` and `aks update`: same arguments and behaviour, plus the pod identity flags.
-    extended = CliCommandType(operations_tmpl="azext_podidentity.aks_create_update#{}",
-                              client_factory=cf_managed_clusters)
-    with self.command_group("aks", custom_command_type=extended, client_factory=cf_managed_clusters) as g:
-        g.custom_command("create", "aks_create", supports_no_wait=True)
-        g.custom_command("update", "aks_update", supports_no_wait=True)
+    owner = other_owner_of_core_commands(self.cli_ctx)
+    self.extends_core_aks_commands = owner is None
+    if owner is None:
+        # Takes over core's `aks create` and `aks update`: same arguments and behaviour, plus the pod identity flags.
+        extended = CliCommandType(operations_tmpl="azext_podidentity.aks_create_update#{}",
+                                  client_factory=cf_managed_clusters)
+        with self.command_group("aks", custom_command_type=extended, client_factory=cf_managed_clusters) as g:
+            g.custom_command("create", "aks_create", supports_no_wait=True)
+            g.custom_command("update", "aks_update", supports_no_wait=True)
+    elif args and args[:1] == ["aks"] and args[1:2] in (["create"], ["update"], ["pod-identity"]):
+        tell_once(self.cli_ctx, owner)
 
     with self.command_group("aks pod-identity", custom_command_type=custom, client_factory=cf_managed_clusters,
                             is_preview=True) as g:
         g.custom_command("add", "aks_pod_identity_add", supports_no_wait=True,
                          validator=validate_pod_identity_add)
         g.custom_command("delete", "aks_pod_identity_delete", supports_no_wait=True,
-                         validator=validate_pod_identity_delete)
+                         validator=validate_pod_identity_name)
         g.custom_command("list", "aks_pod_identity_list", table_transformer=pod_identities_table,
                          validator=validate_cluster_read)
         g.custom_command("migrate", "aks_pod_identity_migrate", table_transformer=migration_table,
                          validator=validate_migrate)
+        g.custom_command("wait", "aks_pod_identity_wait", validator=validate_pod_identity_wait)
 
     with self.command_group("aks pod-identity exception", custom_command_type=custom,
                             client_factory=cf_managed_clusters, is_preview=True) as g:
@@ -54,3 +63,4 @@ def load_command_table(self, _):
                          validator=validate_exception_delete)
         g.custom_command("list", "aks_pod_identity_exception_list", table_transformer=pod_identity_exceptions_table,
                          validator=validate_cluster_read)
+        g.custom_wait_command("wait", "aks_pod_identity_exception_wait", validator=validate_cluster_read)
