@@ -89,6 +89,29 @@ examples:
           --namespace my-app --name my-pod-identity --service-account my-app-sa -o table
 """
 
+helps["aks pod-identity wait"] = """
+type: command
+short-summary: Wait for a pod identity to reach a condition, for example after 'add --no-wait'.
+long-summary: >-
+  --created and --updated return when the service reports the pod identity Assigned, and fail with the pod
+  identity's own error when it is Failed; --deleted returns when the cluster no longer has it.
+examples:
+  - name: Add a pod identity to several clusters without waiting, then wait for each one to be assigned.
+    text: |
+      for cluster in myAKSCluster1 myAKSCluster2 myAKSCluster3; do
+        az aks pod-identity add --resource-group myResourceGroup --cluster-name $cluster \\
+            --namespace my-app --name my-pod-identity --identity-resource-id $IDENTITY_RESOURCE_ID --no-wait
+      done
+      for cluster in myAKSCluster1 myAKSCluster2 myAKSCluster3; do
+        az aks pod-identity wait --resource-group myResourceGroup --cluster-name $cluster \\
+            --namespace my-app --name my-pod-identity --created
+      done
+  - name: Wait until a pod identity is gone, polling every 10 seconds for at most 10 minutes.
+    text: |
+      az aks pod-identity wait --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --name my-pod-identity --deleted --interval 10 --timeout 600
+"""
+
 helps["aks pod-identity exception"] = """
 type: group
 short-summary: "Manage pod identity exceptions: pods that reach the Instance Metadata Service without interception."
@@ -138,6 +161,21 @@ long-summary: Returns the managed cluster; the exceptions are under podIdentityP
 examples:
   - name: List exceptions as a table.
     text: az aks pod-identity exception list --resource-group myResourceGroup --cluster-name myAKSCluster -o table
+"""
+
+helps["aks pod-identity exception wait"] = """
+type: command
+short-summary: Wait for the cluster's operation to finish, for example after 'exception add --no-wait'.
+examples:
+  - name: Add an exception to several clusters without waiting, then wait for each cluster.
+    text: |
+      for cluster in myAKSCluster1 myAKSCluster2; do
+        az aks pod-identity exception add --resource-group myResourceGroup --cluster-name $cluster \\
+            --namespace my-app --name legacy-exception --pod-labels app=legacy --no-wait
+      done
+      for cluster in myAKSCluster1 myAKSCluster2; do
+        az aks pod-identity exception wait --resource-group myResourceGroup --cluster-name $cluster --updated
+      done
 """
 
 # Examples for the flags this extension adds to core's `aks create` / `aks update`: appended to core's own

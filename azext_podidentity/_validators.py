@@ -30,10 +30,16 @@ def validate_pod_identity_add(namespace):
     _common(namespace)
 
 
-def validate_pod_identity_delete(namespace):
+def validate_pod_identity_name(namespace):
     check_dns_label(namespace.identity_namespace, "--namespace")
     check_dns_subdomain(namespace.identity_name, "--name")
     _common(namespace)
+
+
+def validate_pod_identity_wait(namespace):
+    from azext_podidentity.wait_conditions import chosen_condition
+    chosen_condition(namespace.created, namespace.updated, namespace.deleted, namespace.exists, namespace.custom)
+    validate_pod_identity_name(namespace)
 
 
 def validate_exception_delete(namespace):

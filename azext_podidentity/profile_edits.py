@@ -113,6 +113,15 @@ def remove_exception(profile, name, namespace):
     return _with(profile, EXCEPTIONS, [e for e in exceptions if (e["name"], e["namespace"]) != (name, namespace)])
 
 
+def failure_message(entry):
+    """Why the service failed a pod identity entry (its provisioningInfo), or None when it has not failed."""
+    if (entry or {}).get("provisioningState") != "Failed":
+        return None
+    error = ((entry.get("provisioningInfo") or {}).get("error") or {}).get("error") or {}
+    return (f"Pod identity '{entry['name']}' in namespace '{entry['namespace']}' is Failed: "
+            f"({error.get('code', 'Unknown')}) {error.get('message', 'no details given')}")
+
+
 def changed_identities(before, after):
     """Keys (name, namespace) of pod identities that ``after`` adds or changes compared with ``before``."""
     old = {(e["name"], e["namespace"]): e for e in before.get(IDENTITIES) or []}

@@ -5,8 +5,9 @@ import pytest
 
 GROUPS = ["aks pod-identity", "aks pod-identity exception"]
 COMMANDS = ["aks pod-identity add", "aks pod-identity delete", "aks pod-identity list", "aks pod-identity migrate",
-            "aks pod-identity exception add", "aks pod-identity exception update",
-            "aks pod-identity exception delete", "aks pod-identity exception list"]
+            "aks pod-identity wait", "aks pod-identity exception add", "aks pod-identity exception update",
+            "aks pod-identity exception delete", "aks pod-identity exception list",
+            "aks pod-identity exception wait"]
 
 
 def _section(text, title):

@@ -7,8 +7,8 @@ import sys
 from tests.harness.emulator_client import REPO
 
 PACKAGE = os.path.join(REPO, "azext_podidentity")
-# The only waits allowed: backoff after a failure or a busy cluster (retry.py).
-ALLOWED_SLEEPS = {("retry.py", "sleep_before_retry"), ("retry.py", "after_busy")}
+# The only waits allowed: backoff after a failure or a busy cluster, and a wait command's --interval (retry.py).
+ALLOWED_SLEEPS = {("retry.py", "sleep_before_retry"), ("retry.py", "after_busy"), ("retry.py", "poll")}
 
 
 def _sleep_calls():
