@@ -3,19 +3,34 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell sha1sum requirements-dev.txt | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt requirements-test.txt | sha1sum | cut -c1-12)
+# The supported range is 2.70.0 (azext.minCliCoreVersion) to the pinned 2.91.0. `make compat` runs the unit and
+# end-to-end tests on the lowest release and on 2.80.0, the last one with msrest-style SDK models and the
+# single-API layout; `make test` covers 2.91.0. Each release gets its own venv, built here.
+COMPAT_RELEASES := 2.70.0 2.80.0
+LOWEST_RELEASE := 2.70.0
+TEST_STAMP := .installed-$(shell sha1sum requirements-test.txt | cut -c1-12)
 
-.PHONY: venv test unit e2e lint demo bench fuzz wheel clean
+.PHONY: venv test unit e2e compat lint demo bench bench-lowest fuzz wheel clean
 
 venv: $(STAMP)
 
-$(STAMP): requirements-dev.txt
+$(STAMP): requirements-dev.txt requirements-test.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
+.venv-az%/$(TEST_STAMP): requirements-test.txt
+	test -x .venv-az$*/bin/python || $(PYTHON) -m venv .venv-az$*
+	.venv-az$*/bin/python -m pip install -q --disable-pip-version-check "azure-cli==$*" -r requirements-test.txt
+	rm -f .venv-az$*/.installed-* && touch $@
+
 test: venv            ## all tests: unit, emulator service, end-to-end through the real az
 	$(PY) -m pytest tests
+
+compat: $(foreach release,$(COMPAT_RELEASES),.venv-az$(release)/$(TEST_STAMP))  ## the tests on older azure-cli
+	set -e; for release in $(COMPAT_RELEASES); do \
+	  echo "== azure-cli $$release"; .venv-az$$release/bin/python -m pytest tests/unit tests/e2e; done
 
 unit: venv
 	$(PY) -m pytest tests/unit tests/emulator_service
@@ -35,6 +50,9 @@ demo: venv            ## the how-to's walkthrough against the bundled emulator
 
 bench: venv           ## speed and request counts, as ratios against core az in the same run
 	$(PY) bench/run.py
+
+bench-lowest: .venv-az$(LOWEST_RELEASE)/$(TEST_STAMP)  ## the same on the lowest supported azure-cli
+	.venv-az$(LOWEST_RELEASE)/bin/python bench/run.py
 
 fuzz: venv            ## property tests with 5,000 examples each
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/unit -q --hypothesis-show-statistics
