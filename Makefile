@@ -38,9 +38,20 @@ unit: venv
 e2e: venv
 	$(PY) -m pytest tests/e2e
 
-lint: venv
+AZDEV_VENV := .venv-azdev
+AZDEV_STAMP := $(AZDEV_VENV)/.installed-$(shell sha1sum requirements-azdev.txt | cut -c1-12)
+
+$(AZDEV_STAMP): requirements-azdev.txt
+	test -x $(AZDEV_VENV)/bin/python || $(PYTHON) -m venv $(AZDEV_VENV)
+	$(AZDEV_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-azdev.txt
+	rm -f $(AZDEV_VENV)/.installed-* && touch $@
+
+# azdev linter --min-severity medium (every rule group) and azdev style, offline (.ci/azdev/run.sh): the per-verb
+# example table comes from azdev's own package, and links in help are not fetched (each counts as broken).
+lint: venv $(AZDEV_STAMP)
 	$(PY) -m flake8 azext_podidentity tests demo bench setup.py
 	$(PY) -m pylint --rcfile=pylintrc azext_podidentity
+	bash .ci/azdev/run.sh $(AZDEV_VENV)
 
 wheel: venv
 	rm -rf dist && $(PY) -m pip wheel --no-deps --no-build-isolation -q -w dist .

@@ -25,7 +25,9 @@ def _create_update_arguments(self):
         with self.argument_context(scope) as c:
             c.argument("enable_pod_identity", action="store_true", validator=validate_pod_identity_flags,
                        help="(PREVIEW) Enable pod identity addon. Needs a cluster with a managed identity.")
+            # the long name is aks-preview's, kept for scripts; the short one fits the linter's 22 characters
             c.argument("enable_pod_identity_with_kubenet", action="store_true",
+                       options_list=["--enable-pod-identity-with-kubenet", "--pod-identity-kubenet"],
                        help="(PREVIEW) Consent to pod identity on a kubenet cluster (with --enable-pod-identity), "
                             "where pods can reach the Instance Metadata Service unless network policy prevents it.")
     with self.argument_context("aks update") as c:
@@ -52,8 +54,8 @@ def _pod_identity_arguments(self):
                         "resource name when that is a valid name.")
         c.argument("identity_resource_id", options_list=["--identity-resource-id"],
                    help="The resource id of the user-assigned identity to bind, for example "
-                        "/subscriptions/<id>/resourceGroups/<group>/providers/"
-                        "Microsoft.ManagedIdentity/userAssignedIdentities/<name>. It may be in another "
+                        "`/subscriptions/<id>/resourceGroups/<group>/providers/"
+                        "Microsoft.ManagedIdentity/userAssignedIdentities/<name>`. It may be in another "
                         "subscription than the cluster.")
         c.argument("binding_selector", options_list=["--binding-selector"],
                    help="The value of the aadpodidbinding label that pods use to select this identity "
