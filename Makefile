@@ -53,8 +53,8 @@ lint: venv $(AZDEV_STAMP)
 	$(PY) -m pylint --rcfile=pylintrc azext_podidentity
 	bash .ci/azdev/run.sh $(AZDEV_VENV)
 
-wheel: venv
-	rm -rf dist && $(PY) -m pip wheel --no-deps --no-build-isolation -q -w dist .
+wheel: venv           ## dist/podidentity-<version>-py3-none-any.whl, built from a clean copy of the sources
+	rm -rf dist && $(PY) -c "from tests.harness.wheel import build_wheel; print(build_wheel('dist'))"
 
 demo: venv            ## the how-to's walkthrough against the bundled emulator
 	$(PY) demo/run.py

@@ -74,7 +74,9 @@ az role assignment delete \
     --assignee "$IDENTITY_CLIENT_ID" \
     --scope "$IDENTITY_RESOURCE_ID" || echo "(failed as it would in Azure; the grant's real holder is removed next)"
 CLUSTER_PRINCIPAL_ID=$(az aks show --resource-group myResourceGroup --name myAKSCluster --query identity.principalId -o tsv)
-az role assignment delete --role "Managed Identity Operator" --assignee-object-id "$CLUSTER_PRINCIPAL_ID" \
-    --scope "$IDENTITY_RESOURCE_ID"
-az role assignment list --assignee-object-id "$CLUSTER_PRINCIPAL_ID" --fill-principal-name false \
-    --scope "$IDENTITY_RESOURCE_ID" -o table
+# By assignment id and object id: --assignee-object-id of `role assignment list/delete` is newer than azure-cli 2.70.
+GRANT_QUERY="[?principalId=='$CLUSTER_PRINCIPAL_ID'].id"
+GRANT_IDS=$(az role assignment list --role "Managed Identity Operator" --scope "$IDENTITY_RESOURCE_ID" \
+    --query "$GRANT_QUERY" -o tsv)
+az role assignment delete --ids $GRANT_IDS
+az role assignment list --scope "$IDENTITY_RESOURCE_ID" --query "$GRANT_QUERY" -o tsv

@@ -81,7 +81,11 @@ class AzRunner:
 
     def login(self):
         cloud = "AzureEmulator"
-        self.ok("cloud", "register", "-n", cloud, "--endpoint-resource-manager", self.emulator_url + "/", "-o", "none")
+        # Given as a cloud config: azure-cli before 2.73 reads no Graph endpoint from the metadata and has no flag
+        # for it; the rest comes from the emulator's metadata endpoint.
+        endpoints = {"resourceManager": self.emulator_url + "/",
+                     "microsoftGraphResourceId": self.emulator_url + "/graph/"}
+        self.ok("cloud", "register", "-n", cloud, "--cloud-config", json.dumps({"endpoints": endpoints}), "-o", "none")
         self.ok("cloud", "set", "-n", cloud, "-o", "none")
         self.ok("login", "--identity", "-o", "none")
 
