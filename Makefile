@@ -11,7 +11,7 @@ COMPAT_RELEASES := 2.70.0 2.80.0
 LOWEST_RELEASE := 2.70.0
 TEST_STAMP := .installed-$(shell sha1sum requirements-test.txt | cut -c1-12)
 
-.PHONY: venv test unit e2e compat lint demo bench bench-lowest fuzz wheel clean
+.PHONY: venv test unit e2e compat lint demo bench bench-lowest fuzz wheel index clean
 
 venv: $(STAMP)
 
@@ -55,6 +55,12 @@ lint: venv $(AZDEV_STAMP)
 
 wheel: venv           ## dist/podidentity-<version>-py3-none-any.whl, built from a clean copy of the sources
 	rm -rf dist && $(PY) -c "from tests.harness.wheel import build_wheel; print(build_wheel('dist'))"
+
+# A release for a private extension index: the wheel and dist/index.json, whose entry azure-cli reads to install
+# by name. INDEX_FILE=an existing index.json (outside dist/) to add this version to the releases it lists.
+index: wheel          ## make index INDEX_BASE_URL=https://host/path/ [INDEX_FILE=index.json]
+	@test -n "$(INDEX_BASE_URL)" || { echo "usage: make index INDEX_BASE_URL=https://host/path/ [INDEX_FILE=...]"; exit 2; }
+	$(PY) release/build_index.py dist/podidentity-*.whl "$(INDEX_BASE_URL)" dist/index.json $(INDEX_FILE)
 
 demo: venv            ## the how-to's walkthrough against the bundled emulator
 	$(PY) demo/run.py
