@@ -85,3 +85,9 @@ def test_a_wheel_that_does_not_match_its_digest_is_refused(host, run_dir, wheel,
     refused = fresh_az("extension", "add", "--name", "podidentity", "-y")
     assert refused.exit_code == 1 and "checksum of the extension does not match" in refused.stderr
     assert fresh_az.ok("extension", "list", "-o", "json").json == []
+
+
+def test_add_from_a_url(host, run_dir, wheel, fresh_az):
+    publish(host, run_dir, "by-url", [wheel])
+    fresh_az.ok("extension", "add", "--source", f"{host.url}by-url/{os.path.basename(wheel)}", "-y")
+    assert "add" in fresh_az.ok("aks", "pod-identity", "-h").stdout
