@@ -46,7 +46,8 @@ def aks_pod_identity_add(cmd, client, resource_group_name, cluster_name, identit
     # Decide on the cluster just read: a re-run of the same add costs one GET and nothing else.
     wanted = edits.identity_entry(identity_name, identity_namespace, identity_resource_id,
                                   binding_selector=binding_selector)
-    if edits.add_identity(profile_of(cluster), wanted) is None:
+    current = profile_of(cluster)
+    if edits.add_identity(current, wanted) is None:
         logger.warning(unchanged)
         return _output(cluster)
     identity = get_user_assigned_identity(cmd, identity_resource_id)
@@ -55,7 +56,7 @@ def aks_pod_identity_add(cmd, client, resource_group_name, cluster_name, identit
                                  identity.principal_id, binding_selector)
     return _output(apply_profile_edit(target, lambda profile: edits.add_identity(profile, entry), cluster,
                                       granted_identity=identity_resource_id if created else None,
-                                      unchanged_message=unchanged))
+                                      unchanged_message=unchanged, profile=current))
 
 
 def aks_pod_identity_delete(cmd, client, resource_group_name, cluster_name, identity_namespace, identity_name,
