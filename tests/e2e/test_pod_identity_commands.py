@@ -4,16 +4,6 @@ import pytest
 from tests.e2e.helpers import MIO, cluster_puts, grant_puts, pod_identity_args, profile
 
 
-@pytest.fixture
-def cluster(emulator, names):
-    return emulator.seed_cluster(names.rg, names.cluster, pod_identity={"enabled": True})
-
-
-@pytest.fixture
-def identity(emulator, names):
-    return emulator.seed_identity(names.identity_rg, "app-identity")
-
-
 def test_add_grants_the_role_at_the_identity_scope_and_adds_the_identity(az, emulator, names, cluster, identity):
     result = az.ok(*pod_identity_args(names, identity))
     principal = cluster["identity"]["principalId"]

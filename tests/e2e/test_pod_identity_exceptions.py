@@ -1,12 +1,5 @@
 """`az aks pod-identity exception add | update | delete | list` through the real az."""
-import pytest
-
 from tests.e2e.helpers import cluster_puts, profile
-
-
-@pytest.fixture
-def cluster(emulator, names):
-    return emulator.seed_cluster(names.rg, names.cluster, pod_identity={"enabled": True})
 
 
 def exception(names, verb, *extra, name="legacy", namespace="shop"):

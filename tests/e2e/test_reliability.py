@@ -9,11 +9,6 @@ CLUSTER_PATH = "managedClusters/{}$"
 
 
 @pytest.fixture
-def cluster(emulator, names):
-    return emulator.seed_cluster(names.rg, names.cluster, pod_identity={"enabled": True})
-
-
-@pytest.fixture
 def identity(emulator, names, cluster):
     found = emulator.seed_identity(names.identity_rg, "app")
     emulator.grant(found["id"], cluster["identity"]["principalId"])

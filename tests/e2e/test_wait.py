@@ -1,17 +1,5 @@
 """`az aks pod-identity wait` and `az aks pod-identity exception wait` after changes made with --no-wait."""
-import pytest
-
 from tests.e2e.helpers import pod_identity_args, profile
-
-
-@pytest.fixture
-def cluster(emulator, names):
-    return emulator.seed_cluster(names.rg, names.cluster, pod_identity={"enabled": True})
-
-
-@pytest.fixture
-def identity(emulator, names):
-    return emulator.seed_identity(names.identity_rg, "app-identity")
 
 
 def wait(az, names, *condition, name="web", namespace="shop"):
