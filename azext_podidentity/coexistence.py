@@ -6,8 +6,9 @@
 azure-cli loads extensions sorted by name and the last one to register a command replaces the others. Taking
 `aks create/update` from aks-preview would make every one of its own flags an unrecognized argument, so when an
 extension loaded before this one already owns them, this extension leaves them to it (aks-preview has the pod
-identity flags too) and keeps only `az aks pod-identity`. Nothing is stored: remove that extension and the next
-command registers this extension's `aks create/update` again.
+identity flags too) and keeps only `az aks pod-identity`. The choice is made anew by every command (only the
+notice that was shown is recorded): remove that extension and the next command registers this extension's
+`aks create/update` again.
 """
 from knack.log import get_logger
 
