@@ -50,6 +50,13 @@ def seed_identity(world, req):
     return Response(200, identity)
 
 
+def delete_identity(world, req):
+    """An identity deleted from under the cluster (its grants stay, as role assignments do in Azure)."""
+    spec = req.json()
+    deleted = world.msi.delete(spec.get("subscription", DEFAULT_SUBSCRIPTION), spec["resource_group"], spec["name"])
+    return Response(200, {"deleted": deleted})
+
+
 def seed_role_assignment(world, req):
     spec = req.json()
     return Response(200, world.authz.seed_assignment(spec["scope"], _role_guid(spec["role"]),
@@ -110,6 +117,7 @@ router.add("GET", PREFIX + "/health", health)
 router.add("POST", PREFIX + "/settings", settings)
 router.add("POST", PREFIX + "/resource-groups", seed_group)
 router.add("POST", PREFIX + "/identities", seed_identity)
+router.add("POST", PREFIX + "/identities/delete", delete_identity)
 router.add("POST", PREFIX + "/role-assignments", seed_role_assignment)
 router.add("POST", PREFIX + "/role-assignments/revoke", revoke_role_assignments)
 router.add("POST", PREFIX + "/clusters", seed_cluster)

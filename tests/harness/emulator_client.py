@@ -89,6 +89,10 @@ class EmulatorClient:
         return self.call("POST", "/_emulator/identities", {
             "resource_group": resource_group, "name": name, "subscription": subscription or self.subscription})
 
+    def delete_identity(self, resource_group, name, subscription=None):
+        return self.call("POST", "/_emulator/identities/delete", {
+            "resource_group": resource_group, "name": name, "subscription": subscription or self.subscription})
+
     def seed_cluster(self, resource_group, name, **spec):
         spec = dict(spec, resource_group=resource_group, name=name)
         spec.setdefault("subscription", self.subscription)

@@ -139,7 +139,12 @@ class AuthorizationBackend:
             raise ArmError(404, "RoleAssignmentNotFound", f"The role assignment '{name}' is not found.")
         return found
 
-    def delete_assignment(self, scope, name):
+    def delete_assignment(self, scope, name, caller_id=None, check_caller=True):
+        if check_caller and not self._holds(caller_id or "", scope, CAN_WRITE_ASSIGNMENTS):
+            raise ArmError(403, "AuthorizationFailed",
+                           f"The client '{caller_id}' with object id '{caller_id}' does not have authorization to "
+                           f"perform action 'Microsoft.Authorization/roleAssignments/delete' over scope '{scope}' "
+                           "or the scope is invalid. If access was recently granted, please refresh your credentials.")
         key, found = self._get(scope, name)
         if found:
             del self.assignments[key]

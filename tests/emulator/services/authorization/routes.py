@@ -28,7 +28,7 @@ def get_assignment(world, req, scope, name):
 
 
 def delete_assignment(world, req, scope, name):
-    found = world.authz.delete_assignment(scope, name)
+    found = world.authz.delete_assignment(scope, name, world.caller_id(req))
     return Response(200, found) if found else Response(204)
 
 
