@@ -25,3 +25,10 @@ def migration_table(result):
     return [{"Name": i["name"], "Namespace": i["namespace"], "ServiceAccount": i["serviceAccount"],
              "CredentialName": i["credentialName"], "Action": i["action"]}
             for i in (result or {}).get("podIdentities") or []]
+
+
+def check_table(result):
+    """One row per problem, each with the command that fixes it; one row saying so when there is none."""
+    rows = [{"PodIdentity": f"{p['namespace']}/{p['podIdentity']}" if p.get("podIdentity") else "(cluster)",
+             "Problem": p["problem"], "Fix": p["fix"]} for p in (result or {}).get("problems") or []]
+    return rows or [{"PodIdentity": "(all)", "Problem": "none found", "Fix": ""}]

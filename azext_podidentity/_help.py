@@ -25,7 +25,11 @@ type: command
 short-summary: Add a pod identity to a cluster.
 long-summary: >-
   Grants the cluster identity 'Managed Identity Operator' on the identity when it does not hold it yet, then
-  adds the pod identity. Running the same command again changes nothing and succeeds.
+  adds the pod identity. Running the same command again repairs what drifted since: it restores a revoked grant
+  and refreshes the client and object ids of an identity that was re-created; when everything is right it
+  changes nothing and succeeds. When the change fails, a grant this command created is removed again. When the
+  service refuses the change because of another pod identity (its identity deleted, its grant revoked), the
+  error names that pod identity and the commands that unblock the cluster.
 examples:
   - name: Add a pod identity.
     text: |
@@ -44,12 +48,35 @@ examples:
 helps["aks pod-identity delete"] = """
 type: command
 short-summary: Remove a pod identity from a cluster.
-long-summary: Deleting a pod identity that does not exist changes nothing and succeeds with a warning.
+long-summary: >-
+  When no other pod identity of the cluster uses its identity, the 'Managed Identity Operator' grant that
+  'az aks pod-identity add' created for it is removed too (system-assigned cluster identities only: a
+  user-assigned control-plane identity may serve other clusters, so its grant is kept and a warning says so).
+  Grants made otherwise, or inherited, are never removed. Deleting a pod identity that does not exist changes
+  nothing and succeeds with a warning.
 examples:
   - name: Remove a pod identity.
     text: |
       az aks pod-identity delete --resource-group myResourceGroup --cluster-name myAKSCluster \\
           --namespace my-app --name my-pod-identity
+"""
+
+helps["aks pod-identity check"] = """
+type: command
+short-summary: Check what drifted on a cluster's pod identities, and how to fix each problem.
+long-summary: >-
+  For each pod identity: whether its identity still exists, whether the entry's client and object ids are the
+  identity's, whether the cluster identity holds 'Managed Identity Operator' on it (at its scope or above), and its
+  provisioning state. For the cluster: managed identity and kubenet consent. Every problem names the pod identity
+  and the command that fixes it. Only reads: the cluster once, then each identity and its grants once. Exits 0
+  when there is no problem, 1 when there is one (the report is printed first), so that a pipeline can gate on it.
+examples:
+  - name: Check a cluster and show the problems with their fixes as a table.
+    text: az aks pod-identity check --resource-group myResourceGroup --cluster-name myAKSCluster -o table
+  - name: Gate a pipeline on the check and keep the report.
+    text: |
+      az aks pod-identity check --resource-group myResourceGroup --cluster-name myAKSCluster > report.json \\
+          || { jq -r '.problems[].fix' report.json; exit 1; }
 """
 
 helps["aks pod-identity list"] = """

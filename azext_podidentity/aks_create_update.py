@@ -72,6 +72,8 @@ class PodIdentityUpdateDecorator(AKSManagedClusterUpdateDecorator):
         self._raw_parameters = raw_parameters
         self.removal_confirmed = removal_confirmed
         self.removed = []
+        self.released_identities = []  # identity ids of the pod identities that disabling removes
+        self.cluster_identity = None
         super().__init__(cmd, client, raw_parameters, resource_type)
 
     def init_context(self):
@@ -94,6 +96,8 @@ class PodIdentityUpdateDecorator(AKSManagedClusterUpdateDecorator):
         if disable:
             self._confirm_removal(current)
             changed = edits.disable(current)
+            self.cluster_identity = identity_of(mc)
+            self.released_identities = [e["identity"]["resourceId"] for e in current.get(edits.IDENTITIES) or []]
         else:
             if not uses_managed_identity(identity_of(mc)):
                 raise InvalidArgumentValueError(NEEDS_MANAGED_IDENTITY)
@@ -176,6 +180,9 @@ def aks_update(cmd, client, resource_group_name, name, **parameters):
             continue
         for item in decorator.removed:
             logger.warning("Removed %s.", item)
+        if decorator.released_identities:
+            from azext_podidentity.role_grant import release_grants
+            release_grants(cmd, decorator.cluster_identity, decorator.released_identities)
         return result
 
 

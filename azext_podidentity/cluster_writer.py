@@ -110,7 +110,7 @@ def _write(target, cluster, before, after, granted_identity):
     from azure.cli.core.commands import LongRunningOperation
     from azure.core.exceptions import HttpResponseError
     cluster.pod_identity_profile = profile_model(target.cmd, after)
-    poller = _begin_put(target, cluster, granted_identity)
+    poller = _begin_put(target, cluster, granted_identity, after)
     if target.no_wait:
         return None
     touched = profile_edits.changed_identities(before, after)
@@ -127,7 +127,7 @@ def _write(target, cluster, before, after, granted_identity):
     return result
 
 
-def _begin_put(target, cluster, granted_identity):
+def _begin_put(target, cluster, granted_identity, profile):
     from azure.core.exceptions import HttpResponseError
     deadline = time.monotonic() + GRANT_REPLICATION_WAIT_SECONDS
     attempt = 0
@@ -147,11 +147,28 @@ def _begin_put(target, cluster, granted_identity):
             waiting = (granted_identity and ex.status_code == 400 and _NO_GRANT_YET in str(ex.message)
                        and granted_identity.lower() in str(ex.message).lower())
             if not waiting or time.monotonic() >= deadline:
-                raise
+                _raise_with_blockers(target, cluster, profile, ex)
             attempt += 1
             delay = sleep_before_retry(attempt, base=1.0, cap=10.0)
             logger.warning("The new 'Managed Identity Operator' role assignment is not visible to AKS yet; "
                            "retried after %.1f s (attempt %d).", delay, attempt)
+
+
+def _raise_with_blockers(target, cluster, profile, error):
+    """A refused write: keep the service's code and message, and name the pod identities that blocked it."""
+    from azext_podidentity.blocked_write import explain
+    from azext_podidentity.role_grant import cluster_principal_id
+    explanation = None
+    if error.status_code == 400:
+        try:
+            principal_id = cluster_principal_id(identity_of(cluster))
+        except InvalidArgumentValueError:
+            principal_id = None
+        explanation = explain(str(error.message), profile, target.resource_group_name, target.cluster_name,
+                              principal_id)
+    if not explanation:
+        raise error
+    raise AzureResponseError(f"{error.message}\n{explanation}") from error
 
 
 def _raise_failed_entries(cluster, touched, operation_error):

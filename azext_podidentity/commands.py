@@ -2,7 +2,8 @@
 # Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
 from azext_podidentity._client_factory import cf_managed_clusters
-from azext_podidentity._format import migration_table, pod_identities_table, pod_identity_exceptions_table
+from azext_podidentity._format import (check_table, migration_table, pod_identities_table,
+                                       pod_identity_exceptions_table)
 
 
 def _validator(name):
@@ -52,6 +53,8 @@ def load_command_table(self, args):
         g.custom_command("migrate", "aks_pod_identity_migrate", table_transformer=migration_table,
                          validator=validate_migrate)
         g.custom_command("wait", "aks_pod_identity_wait", validator=validate_pod_identity_wait)
+        g.custom_command("check", "aks_pod_identity_check", table_transformer=check_table,
+                         validator=validate_cluster_read)
 
     with self.command_group("aks pod-identity exception", custom_command_type=custom,
                             client_factory=cf_managed_clusters, is_preview=True) as g:

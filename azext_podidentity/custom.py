@@ -36,36 +36,126 @@ def _output(cluster):
 def aks_pod_identity_add(cmd, client, resource_group_name, cluster_name, identity_namespace,
                          identity_resource_id, identity_name=None, binding_selector=None, no_wait=False,
                          aks_custom_headers=None):
+    """Add a pod identity, or converge an existing one: restore its grant, refresh ids of a re-created identity.
+
+    A re-run that finds everything right reads the cluster, the identity and its grants, and writes nothing.
+    """
     from azext_podidentity.identities import get_user_assigned_identity
     from azext_podidentity.role_grant import cluster_principal_id, ensure_operator_role
     target = _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, no_wait)
-    unchanged = (f"Pod identity '{identity_name}' in namespace '{identity_namespace}' already exists with this "
-                 "identity and binding selector; nothing to change.")
     cluster = get_cluster(target)
     ensure_pod_identity_enabled(target, cluster)
-    # Decide on the cluster just read: a re-run of the same add costs one GET and nothing else.
-    wanted = edits.identity_entry(identity_name, identity_namespace, identity_resource_id,
-                                  binding_selector=binding_selector)
     current = profile_of(cluster)
-    if edits.add_identity(current, wanted) is None:
-        logger.warning(unchanged)
-        return _output(cluster)
+    # A name taken by another identity is refused before anything else is read or written.
+    edits.add_identity(current, edits.identity_entry(identity_name, identity_namespace, identity_resource_id,
+                                                     binding_selector=binding_selector))
     identity = get_user_assigned_identity(cmd, identity_resource_id)
-    created = ensure_operator_role(cmd, cluster_principal_id(identity_of(cluster)), identity_resource_id)
+    principal_id = cluster_principal_id(identity_of(cluster))
+    created = ensure_operator_role(cmd, principal_id, identity_resource_id)
     entry = edits.identity_entry(identity_name, identity_namespace, identity_resource_id, identity.client_id,
                                  identity.principal_id, binding_selector)
-    return _output(apply_profile_edit(target, lambda profile: edits.add_identity(profile, entry), cluster,
-                                      granted_identity=identity_resource_id if created else None,
-                                      unchanged_message=unchanged, profile=current))
+    existing = edits.find(current.get(edits.IDENTITIES), identity_name, identity_namespace)
+    try:
+        result = apply_profile_edit(
+            target, lambda profile: edits.add_identity(profile, entry, resend=created is not None), cluster,
+            granted_identity=identity_resource_id if created else None, profile=current,
+            unchanged_message=f"Pod identity '{identity_name}' in namespace '{identity_namespace}' already exists "
+                              "with this identity and binding selector, and its grant is in place; nothing to "
+                              "change.")
+    except Exception:
+        if created:
+            _undo_grant_unless_used(target, principal_id, identity_resource_id)
+        raise
+    _warn_when_refreshed(existing, entry)
+    return _output(result)
+
+
+def _warn_when_refreshed(existing, entry):
+    if existing is None or not existing.get("identity", {}).get("clientId"):
+        return
+    old, new = existing["identity"], entry["identity"]
+    if (old.get("clientId"), old.get("objectId")) != (new.get("clientId"), new.get("objectId")):
+        logger.warning("Pod identity '%s' in namespace '%s' had the client id %s of an earlier identity with this "
+                       "resource id; it now uses the identity's current client id %s.", entry["name"],
+                       entry["namespace"], old.get("clientId"), new.get("clientId"))
+
+
+def _undo_grant_unless_used(target, principal_id, identity_resource_id):
+    """The change failed: remove the grant this command created, unless the cluster now has a pod identity that
+    uses the identity (a parallel add, or this add's entry that the service accepted and then failed)."""
+    from azure.core.exceptions import HttpResponseError
+
+    from azext_podidentity.role_grant import undo_grant
+    try:
+        in_use = edits.uses_identity(profile_of(get_cluster(target)), identity_resource_id)
+    except HttpResponseError:
+        in_use = False  # nothing of this command's change can be there without the cluster answering
+    if not in_use:
+        undo_grant(target.cmd, principal_id, identity_resource_id)
 
 
 def aks_pod_identity_delete(cmd, client, resource_group_name, cluster_name, identity_namespace, identity_name,
                             no_wait=False, aks_custom_headers=None):
+    """Delete a pod identity; when no other pod identity of the cluster uses its identity, also the grant that
+    `add` created for it."""
     target = _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, no_wait)
-    return _output(apply_profile_edit(
-        target, lambda profile: edits.remove_identity(profile, identity_name, identity_namespace),
+    cluster = get_cluster(target)
+    sent = {}
+
+    def remove(profile):
+        sent["removed"] = edits.find(profile.get(edits.IDENTITIES), identity_name, identity_namespace)
+        sent["profile"] = edits.remove_identity(profile, identity_name, identity_namespace)
+        return sent["profile"]
+
+    result = apply_profile_edit(
+        target, remove, cluster,
         unchanged_message=f"No pod identity named '{identity_name}' in namespace '{identity_namespace}'; "
-                          "nothing to delete.", require_enabled=False))
+                          "nothing to delete.", require_enabled=False)
+    if sent.get("profile") is not None:
+        _release_unused_grants(cmd, cluster, [sent["removed"]], sent["profile"])
+    return _output(result)
+
+
+def _release_unused_grants(cmd, cluster, removed_entries, remaining_profile):
+    from azext_podidentity.role_grant import release_grants
+    release_grants(cmd, identity_of(cluster), [e["identity"]["resourceId"] for e in removed_entries
+                                               if not edits.uses_identity(remaining_profile,
+                                                                          e["identity"]["resourceId"])])
+
+
+def aks_pod_identity_check(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):
+    """Read the cluster, then each identity once and its grants once; fail after printing when problems exist."""
+    from azure.cli.core.azclierror import InvalidArgumentValueError
+
+    from azext_podidentity import health_check
+    from azext_podidentity.identities import read_identity_facts
+    from azext_podidentity.role_grant import cluster_principal_id
+    cluster = get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers))
+    profile = profile_of(cluster)
+    cluster_identity = identity_of(cluster)
+    try:
+        principal_id = cluster_principal_id(cluster_identity)
+    except InvalidArgumentValueError:
+        principal_id = None
+    identity_ids = {(e.get("identity") or {}).get("resourceId", "").lower(): e["identity"]["resourceId"]
+                    for e in profile.get(edits.IDENTITIES) or []}
+    facts = {key: read_identity_facts(cmd, identity_id, principal_id) for key, identity_id in identity_ids.items()}
+    network_plugin = cluster.network_profile.network_plugin if cluster.network_profile is not None else None
+    result = health_check.report(resource_group_name, cluster_name, cluster_identity, network_plugin, profile,
+                                 facts, principal_id)
+    if result["problems"]:
+        _fail_after_output(cmd.cli_ctx, health_check.summary(result))
+    return result
+
+
+def _fail_after_output(cli_ctx, message):
+    """Exit 1 once the report is printed, so that a pipeline can gate on `check` and still read what it found."""
+    from azure.cli.core.azclierror import UnclassifiedUserFault
+    from knack.events import EVENT_CLI_SUCCESSFUL_EXECUTE
+
+    def fail(_cli_ctx, **_):
+        raise UnclassifiedUserFault(message)
+    cli_ctx.register_event(EVENT_CLI_SUCCESSFUL_EXECUTE, fail)
 
 
 def aks_pod_identity_list(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):

@@ -26,6 +26,31 @@ def get_user_assigned_identity(cmd, identity_resource_id):
             f"{ex.message}") from ex
 
 
+def read_identity_facts(cmd, identity_resource_id, cluster_principal_id=None):
+    """What `check` needs of an identity, in two requests at most: {"exists", "clientId", "principalId", "error",
+    "grantHeld", "grantError"}. A 404 is a fact, not a failure; any other refusal (for example no read access in
+    the identity's subscription) is reported. The grant is looked for only when the identity exists."""
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.exceptions import ResourceNotFoundError as NotFound
+
+    from azext_podidentity.role_grant import holds_operator_role, list_grants
+    client, resource_group, name = _msi_client(cmd, identity_resource_id)
+    try:
+        found = client.user_assigned_identities.get(resource_group_name=resource_group, resource_name=name)
+    except NotFound:
+        return {"exists": False}
+    except HttpResponseError as ex:
+        return {"exists": None, "error": str(ex.message or ex)}
+    facts = {"exists": True, "clientId": found.client_id, "principalId": found.principal_id}
+    if cluster_principal_id:
+        try:
+            facts["grantHeld"] = holds_operator_role(list_grants(cmd, cluster_principal_id, identity_resource_id),
+                                                     cluster_principal_id, identity_resource_id)
+        except HttpResponseError as ex:
+            facts["grantError"] = str(ex.message or ex)
+    return facts
+
+
 def list_credentials(cmd, identity_resource_id):
     client, resource_group, name = _msi_client(cmd, identity_resource_id)
     return [{"name": c.name, "issuer": c.issuer, "subject": c.subject}

@@ -46,7 +46,18 @@ def _with(profile, key, entries):
     return updated
 
 
-def add_identity(profile, entry):
+def _ids(entry):
+    identity = entry.get("identity") or {}
+    return ((identity.get("clientId") or "").lower(), (identity.get("objectId") or "").lower())
+
+
+def add_identity(profile, entry, resend=False):
+    """Add ``entry``, or converge the existing entry of that name on it.
+
+    An existing entry with the same identity and binding selector is replaced when its client or object id is
+    stale (the identity was re-created), when the service failed it, or when ``resend`` asks the service to check
+    it again (its grant was just repaired); otherwise nothing changes.
+    """
     identities = list(profile.get(IDENTITIES) or [])
     existing = find(identities, entry["name"], entry["namespace"])
     if existing is not None:
@@ -56,14 +67,21 @@ def add_identity(profile, entry):
                 f"'{existing['identity']['resourceId']}' and binding selector "
                 f"'{existing.get('bindingSelector') or ''}'. Delete it with 'az aks pod-identity delete' first, "
                 "or choose another --name.")
-        if existing.get("provisioningState") == "Failed":
-            return dict(profile)  # send it again: the service retries a failed entry on the next write
-        return None
+        stale = _ids(entry) != ("", "") and _ids(existing) != _ids(entry)
+        if not (stale or resend or existing.get("provisioningState") == "Failed"):
+            return None
+        return _with(profile, IDENTITIES, [entry if e is existing else e for e in identities])
     if len(identities) >= MAX_IDENTITIES:
         raise InvalidArgumentValueError(
             f"The cluster already has {len(identities)} pod identities, the most a cluster supports "
             f"({MAX_IDENTITIES}). Delete one before adding another.")
     return _with(profile, IDENTITIES, identities + [entry])
+
+
+def uses_identity(profile, resource_id):
+    """Pure: does any pod identity of ``profile`` use the identity ``resource_id``?"""
+    return any(((e.get("identity") or {}).get("resourceId") or "").lower() == resource_id.lower()
+               for e in profile.get(IDENTITIES) or [])
 
 
 def remove_identity(profile, name, namespace):
@@ -126,7 +144,7 @@ def changed_identities(before, after):
     """Keys (name, namespace) of pod identities that ``after`` adds or changes compared with ``before``."""
     old = {(e["name"], e["namespace"]): e for e in before.get(IDENTITIES) or []}
     return [(e["name"], e["namespace"]) for e in after.get(IDENTITIES) or []
-            if (e["name"], e["namespace"]) not in old or not same_identity(old[(e["name"], e["namespace"])], e)
+            if old.get((e["name"], e["namespace"])) != e
             or old[(e["name"], e["namespace"])].get("provisioningState") == "Failed"]
 
 

@@ -6,15 +6,18 @@
 The AKS service refuses a pod identity unless the cluster principal may assign it. One listing at the
 identity's scope (inherited grants included) decides; a missing grant is created at the identity's own
 scope, never broader, in the identity's subscription.
-"""
-import uuid
 
+Grants this extension creates carry a name derived from the principal and the identity, and a description, so
+that `delete` can tell them from grants that someone else made and remove only its own.
+"""
 from azure.cli.core.azclierror import ForbiddenError, InvalidArgumentValueError
 from knack.log import get_logger
 
-logger = get_logger(__name__)
+from azext_podidentity import fix_commands
+from azext_podidentity.grant_marks import (GRANT_DESCRIPTION, MANAGED_IDENTITY_OPERATOR, created_grant_name,
+                                           is_created_grant)
 
-MANAGED_IDENTITY_OPERATOR = "f1a07417-d97a-45cb-824c-7a7467783830"
+logger = get_logger(__name__)
 
 
 NEEDS_MANAGED_IDENTITY = (
@@ -54,40 +57,108 @@ def holds_operator_role(assignments, principal_id, identity_id):
     return False
 
 
-def ensure_operator_role(cmd, principal_id, identity_id):
-    """Return True when this call created the grant, False when one already applied."""
+def _client(cmd, identity_id):
     from azure.cli.command_modules.acs._client_factory import get_auth_management_client
-    from azure.core.exceptions import HttpResponseError, ResourceExistsError
-    client = get_auth_management_client(cmd.cli_ctx, scope=identity_id)
+    return get_auth_management_client(cmd.cli_ctx, scope=identity_id)
+
+
+def list_grants(cmd, principal_id, identity_id, client=None):
+    """The principal's assignments at the identity's scope and above it, as dicts: one request."""
+    client = client or _client(cmd, identity_id)
     listed = client.role_assignments.list_for_scope(
         scope=identity_id, filter=f"atScope() and assignedTo('{principal_id}')")
-    assignments = [{"roleDefinitionId": a.role_definition_id, "principalId": a.principal_id, "scope": a.scope}
-                   for a in listed]
+    return [{"name": a.name, "roleDefinitionId": a.role_definition_id, "principalId": a.principal_id,
+             "scope": a.scope, "description": getattr(a, "description", None)} for a in listed]
+
+
+def ensure_operator_role(cmd, principal_id, identity_id, assignments=None):
+    """Return the name of the assignment this call created, or None when a grant already applied.
+
+    ``assignments`` is the listing when the caller made it already.
+    """
+    from azure.core.exceptions import HttpResponseError, ResourceExistsError
+    client = _client(cmd, identity_id)
+    if assignments is None:
+        assignments = list_grants(cmd, principal_id, identity_id, client)
     if holds_operator_role(assignments, principal_id, identity_id):
-        return False
+        return None
     subscription = identity_id.split("/")[2]
     parameters = cmd.get_models("RoleAssignmentCreateParameters", resource_type=_authorization(),
                                 operation_group="role_assignments")(
         role_definition_id=f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/"
                            f"{MANAGED_IDENTITY_OPERATOR}",
-        principal_id=principal_id, principal_type="ServicePrincipal")
+        principal_id=principal_id, principal_type="ServicePrincipal", description=GRANT_DESCRIPTION)
+    name = created_grant_name(principal_id, identity_id)
     try:
-        client.role_assignments.create(scope=identity_id, role_assignment_name=str(uuid.uuid4()),
-                                       parameters=parameters)
+        client.role_assignments.create(scope=identity_id, role_assignment_name=name, parameters=parameters)
     except ResourceExistsError:
-        return False
+        return None
     except HttpResponseError as ex:
         if ex.status_code == 403:
             raise ForbiddenError(
                 f"{ex.message}\nCould not grant 'Managed Identity Operator' on '{identity_id}' to the cluster "
                 f"identity '{principal_id}'. Granting it needs Owner or User Access Administrator on the identity; "
                 "or ask an administrator to assign the role beforehand:\n"
-                f"  az role assignment create --role 'Managed Identity Operator' --assignee-object-id "
-                f"{principal_id} --assignee-principal-type ServicePrincipal --scope {identity_id}") from ex
+                f"  {fix_commands.grant(principal_id, identity_id)}") from ex
         raise
     logger.warning("Granted 'Managed Identity Operator' on '%s' to the cluster identity '%s'.",
                    identity_id, principal_id)
+    return name
+
+
+def _delete(cmd, identity_id, name):
+    """Delete one assignment; a failure is a warning (the pod identity change it follows has been made)."""
+    from azure.core.exceptions import HttpResponseError
+    try:
+        _client(cmd, identity_id).role_assignments.delete(scope=identity_id, role_assignment_name=name)
+    except HttpResponseError as ex:
+        logger.warning("Could not remove the 'Managed Identity Operator' grant '%s' on '%s': %s\nRemove it with:\n"
+                       "  az role assignment delete --ids %s/providers/Microsoft.Authorization/roleAssignments/%s",
+                       name, identity_id, ex.message or ex, identity_id, name)
+        return False
     return True
+
+
+def undo_grant(cmd, principal_id, identity_id):
+    """Remove the grant this command created a moment ago, because the change it was for failed."""
+    if _delete(cmd, identity_id, created_grant_name(principal_id, identity_id)):
+        logger.warning("Removed the 'Managed Identity Operator' grant on '%s' that this command created: the "
+                       "change it was for did not succeed.", identity_id)
+
+
+def release_grants(cmd, cluster_identity, identity_ids):
+    """After the last pod identity using each of ``identity_ids`` left the cluster: remove the grants `add` created.
+
+    Only for a system-assigned cluster identity (a user-assigned control-plane identity may serve other clusters)
+    and only the grant this extension created, never one made by someone else or inherited.
+    """
+    if not identity_ids or not uses_managed_identity(cluster_identity):
+        return
+    principal_id = cluster_principal_id(cluster_identity)
+    system_assigned = ((cluster_identity.get("identity") or {}).get("type") or "").lower() == "systemassigned"
+    for identity_id in dict.fromkeys(identity_ids):
+        if system_assigned:
+            _release_grant(cmd, principal_id, identity_id)
+        else:
+            logger.warning("Kept the 'Managed Identity Operator' grant of the cluster's user-assigned control-plane "
+                           "identity '%s' on '%s': that identity may serve other clusters. If it does not, remove "
+                           "it with:\n  az role assignment delete --assignee %s --role 'Managed Identity Operator' "
+                           "--scope %s", principal_id, identity_id, principal_id, identity_id)
+
+
+def _release_grant(cmd, principal_id, identity_id):
+    from azure.core.exceptions import HttpResponseError
+    try:
+        assignments = list_grants(cmd, principal_id, identity_id)
+    except HttpResponseError as ex:
+        logger.warning("Could not look for the 'Managed Identity Operator' grant on '%s' to remove it: %s",
+                       identity_id, ex.message or ex)
+        return
+    for assignment in assignments:
+        if is_created_grant(assignment, principal_id, identity_id) and \
+                _delete(cmd, identity_id, assignment["name"]):
+            logger.warning("Removed the 'Managed Identity Operator' grant on '%s' that 'az aks pod-identity add' "
+                           "created: no pod identity of the cluster uses this identity any more.", identity_id)
 
 
 def _authorization():

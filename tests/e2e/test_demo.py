@@ -10,4 +10,5 @@ def test_walkthrough_runs_to_the_end(tmp_path, wheel):
     assert code == 0, text[-3000:]
     assert "my-pod-identity  my-app       Assigned" in text
     assert "Removed pod identity 'my-pod-identity-1' in namespace 'my-app'." in text
+    assert "grants of the cluster identity left: none" in text
     assert "Traceback" not in text

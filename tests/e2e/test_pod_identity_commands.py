@@ -26,12 +26,16 @@ def test_add_grants_the_role_at_the_identity_scope_and_adds_the_identity(az, emu
     assert "Wait 30 seconds" not in result.stdout + result.stderr
 
 
-def test_add_again_is_a_no_op_with_one_request(az, emulator, names, cluster, identity):
+def test_add_again_is_a_no_op_that_only_reads_the_cluster_the_identity_and_its_grants(
+        az, emulator, names, cluster, identity):
     az.ok(*pod_identity_args(names, identity))
     emulator.reset_test_controls()
     result = az.ok(*pod_identity_args(names, identity))
-    assert [r["method"] for r in emulator.arm_requests()] == ["GET"]
-    assert "already exists with this identity" in result.stderr
+    requests = emulator.arm_requests()
+    assert [r["method"] for r in requests] == ["GET", "GET", "GET"]
+    last_segments = [r["path"].lower().rsplit("/", 1)[-1] for r in requests]
+    assert last_segments == [names.cluster, "app-identity", "roleassignments"]
+    assert "already exists with this identity and binding selector, and its grant is in place" in result.stderr
     assert result.json["podIdentityProfile"]["userAssignedIdentities"][0]["name"] == "web"
 
 

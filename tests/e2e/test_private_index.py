@@ -14,6 +14,10 @@ from tests.harness.https_files import HttpsFiles
 from tests.harness.wheel import build_wheel
 
 BUILD_INDEX = os.path.join(REPO, "release", "build_index.py")
+with open(os.path.join(REPO, "setup.py"), encoding="utf-8") as _setup:
+    VERSION = re.search(r'VERSION = "([^"]+)"', _setup.read()).group(1)
+# the next preview version, as the next release would have it
+NEXT_VERSION = re.sub(r"b(\d+)$", lambda m: f"b{int(m.group(1)) + 1}", VERSION)
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +26,7 @@ def newer_wheel(run_dir, wheel):
     source = run_dir / "next-release"
     shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".*", "build", "dist", "tests", "demo", "bench"))
     setup = (source / "setup.py").read_text()
-    (source / "setup.py").write_text(re.sub(r'VERSION = "[^"]+"', 'VERSION = "1.0.0b2"', setup))
+    (source / "setup.py").write_text(re.sub(r'VERSION = "[^"]+"', f'VERSION = "{NEXT_VERSION}"', setup))
     return build_wheel(str(run_dir / "next-dist"), str(source))
 
 
@@ -57,23 +61,23 @@ def test_list_available_then_add_by_name_and_run(host, run_dir, wheel, fresh_az)
     index_url = publish(host, run_dir, "one", [wheel])
     fresh_az.ok("config", "set", f"extension.index_url={index_url}")
     available = fresh_az.ok("extension", "list-available", "-o", "json").json
-    assert [(e["name"], e["version"]) for e in available] == [("podidentity", "1.0.0b1")]
+    assert [(e["name"], e["version"]) for e in available] == [("podidentity", VERSION)]
     added = fresh_az("extension", "add", "--name", "podidentity", "-y")
     assert added.exit_code == 0, str(added)
     assert "No stable version of 'podidentity' to install. Preview versions allowed." in added.stderr
     assert fresh_az.ok("extension", "show", "--name", "podidentity", "--query", "version", "-o", "tsv").stdout.strip() \
-        == "1.0.0b1"
+        == VERSION
     assert "add" in fresh_az.ok("aks", "pod-identity", "-h").stdout
 
 
 def test_update_moves_to_the_newer_version_of_the_index(host, run_dir, wheel, newer_wheel, fresh_az):
     index_url = publish(host, run_dir, "two", [wheel, newer_wheel])
     fresh_az.ok("config", "set", f"extension.index_url={index_url}")
-    fresh_az.ok("extension", "add", "--name", "podidentity", "--version", "1.0.0b1", "-y")
+    fresh_az.ok("extension", "add", "--name", "podidentity", "--version", VERSION, "-y")
     updated = fresh_az("extension", "update", "--name", "podidentity", "--allow-preview", "true")
     assert updated.exit_code == 0, str(updated)
     assert fresh_az.ok("extension", "show", "--name", "podidentity", "--query", "version", "-o", "tsv").stdout.strip() \
-        == "1.0.0b2"
+        == NEXT_VERSION
     assert "--identity-resource-id" in fresh_az.ok("aks", "pod-identity", "add", "-h").stdout
 
 

@@ -32,7 +32,34 @@ def test_add_identical_is_a_no_op_even_with_other_case_in_the_id():
 
 def test_add_identical_but_failed_is_sent_again():
     profile = {"enabled": True, "userAssignedIdentities": [entry(state="Failed")]}
-    assert e.add_identity(profile, entry()) == profile
+    assert e.add_identity(profile, entry())["userAssignedIdentities"] == [entry()]
+
+
+def test_add_refreshes_stale_ids_in_place_and_keeps_the_others():
+    stale = e.identity_entry("web", "shop", RID + "a", "old-client", "old-object")
+    stale["provisioningState"] = "Assigned"
+    profile = {"enabled": True, "userAssignedIdentities": [stale, entry("other")]}
+    after = e.add_identity(profile, entry())
+    assert after["userAssignedIdentities"] == [entry(), entry("other")]
+    assert profile["userAssignedIdentities"][0] is stale and stale["identity"]["clientId"] == "old-client"
+    assert e.changed_identities(profile, after) == [("web", "shop")]
+
+
+def test_add_resends_an_identical_entry_only_when_asked():
+    profile = {"enabled": True, "userAssignedIdentities": [entry(state="Assigned")]}
+    assert e.add_identity(profile, entry()) is None
+    assert e.add_identity(profile, entry(), resend=True)["userAssignedIdentities"] == [entry()]
+
+
+def test_an_entry_without_ids_is_not_stale():
+    profile = {"enabled": True, "userAssignedIdentities": [entry(state="Assigned")]}
+    assert e.add_identity(profile, e.identity_entry("web", "shop", RID + "a")) is None
+
+
+def test_uses_identity_ignores_case():
+    profile = {"userAssignedIdentities": [entry()]}
+    assert e.uses_identity(profile, (RID + "a").upper())
+    assert not e.uses_identity(profile, RID + "b") and not e.uses_identity({}, RID + "a")
 
 
 @pytest.mark.parametrize("other", [entry(identity="b"), entry(selector="sel")])
@@ -73,7 +100,8 @@ def test_exceptions():
 def test_changed_identities_lists_added_changed_and_failed_ones():
     before = {"userAssignedIdentities": [entry("a", state="Assigned"), entry("b", state="Failed"),
                                          entry("c", state="Assigned")]}
-    after = {"userAssignedIdentities": [entry("a"), entry("b"), entry("c", selector="new"), entry("d")]}
+    untouched, failed = before["userAssignedIdentities"][:2]
+    after = {"userAssignedIdentities": [untouched, failed, entry("c", selector="new"), entry("d")]}
     assert e.changed_identities(before, after) == [("b", "shop"), ("c", "shop"), ("d", "shop")]
 
 

@@ -1,0 +1,39 @@
+# --------------------------------------------------------------------------------------------
+# Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+"""Pure: the exact commands that repair a pod identity, for error messages and `az aks pod-identity check`."""
+from azext_podidentity.grant_marks import GRANT_DESCRIPTION, created_grant_name
+
+
+def _cluster(resource_group, cluster_name):
+    return f"--resource-group {resource_group} --cluster-name {cluster_name}"
+
+
+def readd(resource_group, cluster_name, entry):
+    """Re-running `add` restores a missing grant, refreshes stale ids and re-sends a failed entry."""
+    command = (f"az aks pod-identity add {_cluster(resource_group, cluster_name)} --namespace {entry['namespace']} "
+               f"--name {entry['name']} --identity-resource-id {(entry.get('identity') or {}).get('resourceId')}")
+    if entry.get("bindingSelector"):
+        command += f" --binding-selector {entry['bindingSelector']}"
+    return command
+
+
+def delete(resource_group, cluster_name, entry):
+    return (f"az aks pod-identity delete {_cluster(resource_group, cluster_name)} --namespace {entry['namespace']} "
+            f"--name {entry['name']}")
+
+
+def grant(principal_id, identity_id):
+    """The grant exactly as `add` creates it (its name and description), so that `delete` can remove it later."""
+    return (f"az role assignment create --role 'Managed Identity Operator' --assignee-object-id {principal_id} "
+            f"--assignee-principal-type ServicePrincipal --scope {identity_id} "
+            f"--name {created_grant_name(principal_id, identity_id)} --description \"{GRANT_DESCRIPTION}\"")
+
+
+def enable_kubenet_consent(resource_group, cluster_name):
+    return (f"az aks update --resource-group {resource_group} --name {cluster_name} --enable-pod-identity "
+            "--enable-pod-identity-with-kubenet")
+
+
+def enable_managed_identity(resource_group, cluster_name):
+    return f"az aks update --resource-group {resource_group} --name {cluster_name} --enable-managed-identity"
