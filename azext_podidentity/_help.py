@@ -73,10 +73,10 @@ long-summary: >-
 examples:
   - name: Check a cluster and show the problems with their fixes as a table.
     text: az aks pod-identity check --resource-group myResourceGroup --cluster-name myAKSCluster -o table
-  - name: Gate a pipeline on the check and keep the report.
+  - name: Gate a pipeline on the check (exit code 1 on a problem), printing only the commands that fix them.
     text: |
-      az aks pod-identity check --resource-group myResourceGroup --cluster-name myAKSCluster > report.json \\
-          || { jq -r '.problems[].fix' report.json; exit 1; }
+      az aks pod-identity check --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --query "problems[].fix" -o tsv
 """
 
 helps["aks pod-identity list"] = """
