@@ -11,7 +11,7 @@ COMPAT_RELEASES := 2.70.0 2.80.0
 LOWEST_RELEASE := 2.70.0
 TEST_STAMP := .installed-$(shell sha1sum requirements-test.txt | cut -c1-12)
 
-.PHONY: venv test unit e2e compat lint demo bench bench-lowest fuzz wheel index clean
+.PHONY: venv test unit e2e compat lint demo demo-migration bench bench-lowest fuzz wheel index clean
 
 venv: $(STAMP)
 
@@ -64,6 +64,9 @@ index: wheel          ## make index INDEX_BASE_URL=https://host/path/ [INDEX_FIL
 
 demo: venv            ## the how-to's walkthrough against the bundled emulator
 	$(PY) demo/run.py
+
+demo-migration: venv  ## list the fleet, migrate one cluster to Workload ID, remove pod identity, list again
+	$(PY) demo/run.py migration
 
 bench: venv           ## speed and request counts, as ratios against core az in the same run
 	$(PY) bench/run.py

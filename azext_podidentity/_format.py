@@ -32,3 +32,10 @@ def check_table(result):
     rows = [{"PodIdentity": f"{p['namespace']}/{p['podIdentity']}" if p.get("podIdentity") else "(cluster)",
              "Problem": p["problem"], "Fix": p["fix"]} for p in (result or {}).get("problems") or []]
     return rows or [{"PodIdentity": "(all)", "Problem": "none found", "Fix": ""}]
+
+
+def fleet_table(result):
+    return [{"Subscription": r["subscriptionId"], "ResourceGroup": r["resourceGroup"], "Name": r["name"],
+             "PodIdentities": r["podIdentities"], "Exceptions": r["podIdentityExceptions"],
+             "OidcIssuer": r["oidcIssuerEnabled"], "WorkloadIdentity": r["workloadIdentityEnabled"]}
+            for r in result or []]

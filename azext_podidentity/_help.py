@@ -79,6 +79,24 @@ examples:
           --query "problems[].fix" -o tsv
 """
 
+helps["aks pod-identity list-clusters"] = """
+type: command
+short-summary: List the clusters, across subscriptions, that still use pod identity.
+long-summary: >-
+  Every cluster whose pod identity is enabled or still holds pod identities or exceptions, with how many of each and
+  whether its OIDC issuer and Workload ID are enabled (what the move to Workload ID needs), sorted by subscription,
+  resource group and name. Uses ARM's subscription-wide listing of managed clusters, every page of it, scanning the
+  subscriptions at the same time. A subscription that cannot be listed is named in a warning; the others are still
+  reported.
+examples:
+  - name: Every cluster of the signed-in account that still uses pod identity, as a table.
+    text: az aks pod-identity list-clusters -o table
+  - name: Two subscriptions only; the clusters that are not ready for Workload ID yet.
+    text: |
+      az aks pod-identity list-clusters --subscriptions 00000000-0000-0000-0000-000000000001 \\
+          00000000-0000-0000-0000-000000000002 --query "[?!oidcIssuerEnabled || !workloadIdentityEnabled]"
+"""
+
 helps["aks pod-identity list"] = """
 type: command
 short-summary: List the pod identities and exceptions of a cluster.
@@ -99,8 +117,10 @@ long-summary: >-
   For each selected pod identity, creates a federated identity credential on its user-assigned identity that
   trusts the cluster's OIDC issuer for the workload's service account, and returns the Kubernetes ServiceAccounts
   to apply and the pod label changes to make. Credentials that already exist are left alone, so the command can
-  be run again. Pod identities are not removed: delete each one with 'az aks pod-identity delete' once its
-  workloads run on Workload ID. The cluster needs the OIDC issuer and workload identity
+  be run again. Pod identities that share a binding selector share one service account (a pod runs as one); its
+  annotation carries the first one's client id and the output says which containers set AZURE_CLIENT_ID for the
+  others. Pod identities are not removed: delete each one with 'az aks pod-identity delete' once its workloads run
+  on Workload ID, then turn the add-on off. The cluster needs the OIDC issuer and workload identity
   ('az aks update --enable-oidc-issuer --enable-workload-identity').
 examples:
   - name: See what migrating every pod identity of a cluster would do, changing nothing.
@@ -114,6 +134,10 @@ examples:
     text: |
       az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster \\
           --namespace my-app --name my-pod-identity --service-account my-app-sa -o table
+  - name: Migrate workloads that run an old Azure SDK, with the proxy sidecar (Linux pods, not for production).
+    text: |
+      az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace legacy-app --proxy-sidecar --manifest-file workload-identity.yaml
 """
 
 helps["aks pod-identity wait"] = """

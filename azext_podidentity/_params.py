@@ -76,6 +76,11 @@ def _pod_identity_arguments(self):
         c.argument("interval", type=int, help="Polling interval in seconds.")
         c.argument("timeout", type=int, help="Maximum wait in seconds.")
 
+    with self.argument_context("aks pod-identity list-clusters") as c:
+        c.argument("subscriptions", options_list=["--subscriptions"], nargs="+",
+                   help="Space-separated subscription ids (or names known to 'az account list') to scan. Defaults "
+                        "to every enabled subscription of the signed-in account.")
+
     with self.argument_context("aks pod-identity migrate") as c:
         c.argument("identity_namespace", options_list=["--namespace"],
                    help="Migrate only the pod identities of this Kubernetes namespace.")
@@ -90,6 +95,12 @@ def _pod_identity_arguments(self):
                         "file instead of returning them in the output.")
         c.argument("dry_run", options_list=["--dry-run"], action="store_true",
                    help="Change nothing; show exactly what would be done.")
+        c.argument("proxy_sidecar", options_list=["--proxy-sidecar"], action="store_true",
+                   help="For workloads whose Azure SDK cannot use Workload ID yet: the pod changes add the "
+                        "annotations that inject the workload identity proxy sidecar. Linux pods only, not for "
+                        "production, not injected into hostNetwork pods, and it can keep Jobs from completing.")
+        c.argument("proxy_sidecar_port", options_list=["--proxy-sidecar-port"], type=int,
+                   help="The port of the proxy sidecar (with --proxy-sidecar). Default: 8000.")
 
     for scope in ("aks pod-identity exception add", "aks pod-identity exception update",
                   "aks pod-identity exception delete"):

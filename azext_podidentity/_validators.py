@@ -82,6 +82,12 @@ def validate_migrate(namespace):
         check_dns_subdomain(namespace.identity_name, "--name")
     if namespace.service_account is not None:
         check_dns_subdomain(namespace.service_account, "--service-account")
+    if namespace.proxy_sidecar_port is not None:
+        if not namespace.proxy_sidecar:
+            raise InvalidOptionValue("--proxy-sidecar-port is used with --proxy-sidecar; add --proxy-sidecar.")
+        if not 1 <= namespace.proxy_sidecar_port <= 65535:
+            raise InvalidOptionValue(f"--proxy-sidecar-port {namespace.proxy_sidecar_port} is invalid: a port "
+                                     "number from 1 to 65535.")
     if namespace.manifest_file is not None:
         import os
         folder = os.path.dirname(os.path.abspath(namespace.manifest_file))

@@ -2,7 +2,7 @@
 # Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
 from azext_podidentity._client_factory import cf_managed_clusters
-from azext_podidentity._format import (check_table, migration_table, pod_identities_table,
+from azext_podidentity._format import (check_table, fleet_table, migration_table, pod_identities_table,
                                        pod_identity_exceptions_table)
 
 
@@ -55,6 +55,7 @@ def load_command_table(self, args):
         g.custom_command("wait", "aks_pod_identity_wait", validator=validate_pod_identity_wait)
         g.custom_command("check", "aks_pod_identity_check", table_transformer=check_table,
                          validator=validate_cluster_read)
+        g.custom_command("list-clusters", "aks_pod_identity_list_clusters", table_transformer=fleet_table)
 
     with self.command_group("aks pod-identity exception", custom_command_type=custom,
                             client_factory=cf_managed_clusters, is_preview=True) as g:

@@ -158,6 +158,11 @@ def _fail_after_output(cli_ctx, message):
     cli_ctx.register_event(EVENT_CLI_SUCCESSFUL_EXECUTE, fail)
 
 
+def aks_pod_identity_list_clusters(cmd, subscriptions=None):
+    from azext_podidentity import fleet_scan
+    return fleet_scan.scan(cmd, fleet_scan.subscriptions_to_scan(cmd.cli_ctx, subscriptions))
+
+
 def aks_pod_identity_list(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):
     return _output(get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers)))
 
@@ -221,7 +226,7 @@ def aks_pod_identity_exception_list(cmd, client, resource_group_name, cluster_na
 
 def aks_pod_identity_migrate(cmd, client, resource_group_name, cluster_name, identity_namespace=None,
                              identity_name=None, service_account=None, manifest_file=None, dry_run=False,
-                             aks_custom_headers=None):
+                             proxy_sidecar=False, proxy_sidecar_port=None, aks_custom_headers=None):
     from azext_podidentity import migration_plan
     from azext_podidentity.identities import create_credential, list_credentials
     cluster = get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers))
@@ -232,7 +237,8 @@ def aks_pod_identity_migrate(cmd, client, resource_group_name, cluster_name, ide
     entries = migration_plan.select(profile_of(cluster), identity_namespace, identity_name)
     identity_ids = {e["identity"]["resourceId"].lower(): e["identity"]["resourceId"] for e in entries}
     existing = {key: list_credentials(cmd, resource_id) for key, resource_id in identity_ids.items()}
-    items = migration_plan.plan(entries, issuer, cluster_name, existing, service_account)
+    port = (proxy_sidecar_port or migration_plan.DEFAULT_PROXY_PORT) if proxy_sidecar else None
+    items = migration_plan.plan(entries, issuer, cluster_name, existing, service_account, port)
     created = set()
     for item in items:
         key = (item["identityResourceId"].lower(), item["credentialName"])
@@ -252,4 +258,7 @@ def aks_pod_identity_migrate(cmd, client, resource_group_name, cluster_name, ide
                                                      None if dry_run else manifest_file)}
     if dry_run or not manifest_file:
         result["manifest"] = manifest
+    if proxy_sidecar:
+        result["proxySidecarCaveats"] = list(migration_plan.PROXY_SIDECAR_CAVEATS)
+        logger.warning("--proxy-sidecar: %s", " ".join(migration_plan.PROXY_SIDECAR_CAVEATS))
     return result

@@ -42,3 +42,23 @@ def if_match_arguments(operation, etag):
         return {"if_match": etag}
     from azure.core import MatchConditions
     return {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+
+
+def managed_clusters_api_version(client):
+    """The API version the client uses for managed clusters: the one azure-cli's profile picked (older, multi-API
+    clients) or the SDK's own (newer clients)."""
+    return client.managed_clusters._config.api_version  # pylint: disable=protected-access
+
+
+def send_get(client, url):
+    """GET ``url`` (a path, or an absolute nextLink) through the SDK client's own pipeline: its credential, and its
+    retry policy, which obeys Retry-After on throttling. Returns the azure-core response; no model is built.
+
+    Newer clients offer ``send_request`` (their base URL is a template it fills in); older multi-API clients only
+    have the pipeline client they wrap, whose base URL is plain.
+    """
+    from azure.core.rest import HttpRequest
+    if hasattr(client, "send_request"):
+        return client.send_request(HttpRequest("GET", url))
+    pipeline = client._client  # pylint: disable=protected-access
+    return pipeline.send_request(HttpRequest("GET", pipeline.format_url(url)))

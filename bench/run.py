@@ -63,6 +63,14 @@ class Bench:
             self.emulator.grant(identity["id"], principal)
         return rg, name, identity
 
+    def seed_fleet(self, subscriptions, per_subscription=150):
+        """Clusters in each subscription, every third with pod identity; listings come in pages of 50."""
+        self.emulator.settings(list_page_size=50)
+        for subscription in subscriptions:
+            for i in range(per_subscription):
+                self.emulator.seed_cluster(f"fleet-{i % 5}", f"fleet{i:03d}", subscription=subscription,
+                                           pod_identity={"enabled": True} if i % 3 == 0 else None)
+
     def timed(self, az, *args):
         """Run az once; return ({"wall", "cpu"} seconds, request counts)."""
         self.emulator.call("DELETE", "/_emulator/requests")
@@ -103,12 +111,15 @@ def add_args(rg, name, identity, pod_name="bench-app"):
             "--name", pod_name, "--identity-resource-id", identity["id"], "-o", "none"]
 
 
-PAIRS = (("show_ext", "show_core"), ("list", "show_ext"), ("add_199", "add_0"))
+PAIRS = (("show_ext", "show_core"), ("list", "show_ext"), ("add_199", "add_0"),
+         ("list_clusters", "aks_list_each"))
+SUBSCRIPTIONS = ("1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d", "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f")
 
 
 def measure(bench):
     """Rounds of every case in a shuffled order, compared cases back to back; returns samples, pairs, counts."""
     samples, pairs, counts = {}, {f"{a}/{b}": [] for a, b in PAIRS}, {}
+    bench.seed_fleet(SUBSCRIPTIONS)
     show_rg, show_name, _ = bench.fresh()
     big = [bench.fresh(identities=199) for _ in range(RUNS)]
     small = [bench.fresh(identities=0) for _ in range(RUNS)]
@@ -117,6 +128,15 @@ def measure(bench):
     def record(key, az, *args):
         seconds, counts[key] = bench.timed(az, *args)
         samples.setdefault(key, []).append(seconds)
+        return seconds
+
+    def aks_list_each():
+        """What list-clusters replaces: core `az aks list --subscription S` for each subscription, one after the
+        other (and the filtering left to the user)."""
+        runs = [bench.timed(bench.core_az, "aks", "list", "--subscription", s, "-o", "none")[0]
+                for s in SUBSCRIPTIONS]
+        seconds = {kind: sum(run[kind] for run in runs) for kind in ("cpu", "wall")}
+        samples.setdefault("aks_list_each", []).append(seconds)
         return seconds
 
     def lifecycle():
@@ -145,6 +165,9 @@ def measure(bench):
                                    "--cluster-name", show_name, "-o", "none"),
             "add_0": lambda run=run: record("add_0", bench.az, *add_args(*small[run])),
             "add_199": lambda run=run: record("add_199", bench.az, *add_args(*big[run])),
+            "list_clusters": lambda: record("list_clusters", bench.az, "aks", "pod-identity", "list-clusters",
+                                            "-o", "none"),
+            "aks_list_each": aks_list_each,
         }
 
         def paired(a, b, run=run, commands=commands):
@@ -170,6 +193,8 @@ def evaluate(samples, pairs, counts):
          ratio("list", "show_ext") <= 1.05),
         ("CPU: add with 199 identities / with 0", ratio("add_199", "add_0"), "<= 1.10",
          ratio("add_199", "add_0") <= 1.10),
+        ("CPU: list-clusters / az aks list per subscription (2 subscriptions)",
+         ratio("list_clusters", "aks_list_each"), "<= 0.70", ratio("list_clusters", "aks_list_each") <= 0.70),
         ("requests: add, grant exists", counts["add_grant_exists"]["requests"], "<= 4",
          counts["add_grant_exists"]["requests"] <= 4),
         ("requests: add, grant created", counts["add_grant_created"]["requests"], "<= 5",
@@ -209,16 +234,16 @@ def main():
     cpu = {key: statistics.median(s["cpu"] for s in values) for key, values in samples.items()}
     print(f"\n{'case':<20}{'wall s':>9}{'CPU s':>9}{'requests':>10}{'LRO polls':>11}{'final GET':>11}")
     for key in ("show_core", "show_ext", "list", "add_grant_exists", "add_grant_created", "add_noop", "delete",
-                "exception_add", "add_0", "add_199", "check_199"):
-        c = counts.get(key, {}) if key.startswith(("add", "delete", "exception", "check")) else {}
+                "exception_add", "add_0", "add_199", "check_199", "list_clusters", "aks_list_each"):
+        c = counts.get(key, {}) if key.startswith(("add", "delete", "exception", "check", "list_")) else {}
         print(f"{key:<20}{wall[key]:>9.3f}{cpu[key]:>9.3f}{c.get('requests', ''):>10}{c.get('lro_polls', ''):>11}"
               f"{c.get('final_get', ''):>11}")
     wall_ratios = {name: statistics.median(r["wall"] for r in values) for name, values in pairs.items()}
     print("\npaired wall-time ratios (for comparison): " +
           ", ".join(f"{name} {value:.3f}" for name, value in wall_ratios.items()))
-    print(f"\n{'target':<60}{'value':>8}  {'goal':<8} result")
+    print(f"\n{'target':<68}{'value':>8}  {'goal':<8} result")
     for name, value, goal, ok in targets:
-        print(f"{name:<60}{value:>8.3f}  {goal:<8} {'PASS' if ok else 'FAIL'}")
+        print(f"{name:<68}{value:>8.3f}  {goal:<8} {'PASS' if ok else 'FAIL'}")
     os.makedirs(os.path.join(REPO, ".bench"), exist_ok=True)
     result = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "runs": RUNS,
               "median_wall_s": wall, "median_cpu_s": cpu, "requests": counts, "samples_s": samples,

@@ -1,4 +1,5 @@
-"""`make demo`: the how-to's walkthrough (demo/walkthrough.sh) through the real az against the bundled emulator.
+"""`make demo`: the how-to's walkthrough (demo/walkthrough.sh) through the real az against the bundled emulator;
+`make demo-migration`: the fleet's move to Workload ID (demo/migration_walkthrough.sh).
 
 Everything lives in a temporary directory: az's config and extensions, HOME (for --generate-ssh-keys and
 get-credentials) and the emulator's certificate. The emulator is always stopped at the end.
@@ -16,8 +17,11 @@ from tests.harness.emulator_client import EmulatorProcess  # noqa: E402  pylint:
 from tests.harness.wheel import build_wheel  # noqa: E402  pylint: disable=wrong-import-position
 
 
-def run_walkthrough(work_dir, wheel, stdout=None, stderr=None):
-    """Run the walkthrough in ``work_dir``; return its exit code."""
+WALKTHROUGHS = {"how-to": "walkthrough.sh", "migration": "migration_walkthrough.sh"}
+
+
+def run_walkthrough(work_dir, wheel, stdout=None, stderr=None, walkthrough="how-to"):
+    """Run a walkthrough in ``work_dir``; return its exit code."""
     emulator = EmulatorProcess(os.path.join(work_dir, "cert"))
     try:
         az = AzRunner(os.path.join(work_dir, "config"), os.path.join(work_dir, "extensions"), emulator.cert,
@@ -27,19 +31,19 @@ def run_walkthrough(work_dir, wheel, stdout=None, stderr=None):
         az.env.update(HOME=home, PATH=os.path.dirname(AZ) + os.pathsep + az.env.get("PATH", ""))
         az.ok("extension", "add", "--source", wheel, "-y")
         az.login()
-        return subprocess.run(["bash", os.path.join(REPO, "demo", "walkthrough.sh")], env=az.env, cwd=work_dir,
-                              stdout=stdout, stderr=stderr, check=False).returncode
+        return subprocess.run(["bash", os.path.join(REPO, "demo", WALKTHROUGHS[walkthrough])], env=az.env,
+                              cwd=work_dir, stdout=stdout, stderr=stderr, check=False).returncode
     finally:
         emulator.stop()
 
 
-def main():
+def main(walkthrough="how-to"):
     with tempfile.TemporaryDirectory(prefix="podidentity-demo-") as work_dir:
         print("Building the extension and starting the local ARM emulator ...", flush=True)
-        code = run_walkthrough(work_dir, build_wheel(os.path.join(work_dir, "dist")))
+        code = run_walkthrough(work_dir, build_wheel(os.path.join(work_dir, "dist")), walkthrough=walkthrough)
     print(f"\nWalkthrough {'finished' if code == 0 else 'FAILED'} (exit code {code}).")
     return code
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(*sys.argv[1:]))

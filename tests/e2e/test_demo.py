@@ -12,3 +12,14 @@ def test_walkthrough_runs_to_the_end(tmp_path, wheel):
     assert "Removed pod identity 'my-pod-identity-1' in namespace 'my-app'." in text
     assert "grants of the cluster identity left: none" in text
     assert "Traceback" not in text
+
+
+def test_migration_walkthrough_runs_to_the_end(tmp_path, wheel):
+    log = tmp_path / "migration.log"
+    with open(log, "w", encoding="utf-8") as out:
+        code = run_walkthrough(str(tmp_path), str(wheel), stdout=out, stderr=out, walkthrough="migration")
+    text = log.read_text(encoding="utf-8")
+    assert code == 0, text[-3000:]
+    assert "shopCluster migrated; clusters still using pod identity: batchCluster" in text
+    assert "AZURE_CLIENT_ID" in text  # the shared binding selector is explained, not dropped
+    assert "Traceback" not in text

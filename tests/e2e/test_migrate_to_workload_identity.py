@@ -145,7 +145,44 @@ def test_selecting_nothing_or_an_ambiguous_name(az, emulator, names, setup):
     assert ambiguous.exit_code == 1 and "add --namespace" in ambiguous.stderr
 
 
+def test_pod_identities_sharing_a_selector_share_a_service_account_and_each_identity_trusts_it(
+        az, emulator, names):
+    reader = emulator.seed_identity(names.identity_rg, "reader")
+    writer = emulator.seed_identity(names.identity_rg, "writer")
+    emulator.seed_cluster(names.rg, names.cluster, oidc_issuer=True, workload_identity=True, pod_identity={
+        "enabled": True, "userAssignedIdentities": [pod_identity("reader", "shop", reader, selector="multi"),
+                                                    pod_identity("writer", "shop", writer, selector="multi")]})
+    result = az.ok(*migrate(names))
+    subjects = {key: [c["properties"]["subject"] for c in credentials(emulator, identity)]
+                for key, identity in (("reader", reader), ("writer", writer))}
+    assert subjects == {"reader": ["system:serviceaccount:shop:reader"],
+                        "writer": ["system:serviceaccount:shop:reader"]}
+    first, second = result.json["podIdentities"]
+    assert second["sharedBindingSelector"]["podIdentities"] == ["reader", "writer"]
+    assert second["podChanges"]["containerEnv"] == {"AZURE_CLIENT_ID": writer["properties"]["clientId"]}
+    documents = [d for d in yaml.safe_load_all(result.json["manifest"]) if d]
+    assert [d["metadata"]["annotations"]["azure.workload.identity/client-id"] for d in documents] == [
+        first["clientId"]]
+    assert result.json["nextSteps"][-1] == (f"Once no pod identity is left on the cluster, turn the add-on off: az aks "
+                                            f"update --resource-group {names.rg} --name {names.cluster} "
+                                            "--disable-pod-identity")
+
+
+def test_proxy_sidecar_adds_its_annotations_and_says_its_caveats(az, emulator, names, setup):
+    result = az.ok(*migrate(names, "--namespace", "shop", "--proxy-sidecar", "--proxy-sidecar-port", "8001",
+                            "--dry-run"))
+    (item,) = result.json["podIdentities"]
+    assert item["podChanges"]["addAnnotations"] == {"azure.workload.identity/inject-proxy-sidecar": "true",
+                                                    "azure.workload.identity/proxy-sidecar-port": "8001"}
+    for caveat in ("Linux pods only", "not meant for production", "hostNetwork", "Jobs"):
+        assert caveat in result.stderr and any(caveat in c for c in result.json["proxySidecarCaveats"])
+    assert any("takes a few seconds" in step for step in result.json["nextSteps"])
+
+
 @pytest.mark.parametrize("extra,option", [(["--service-account", "Bad_SA"], "--service-account"),
+                                          (["--proxy-sidecar-port", "8001"], "--proxy-sidecar"),
+                                          (["--proxy-sidecar", "--proxy-sidecar-port", "70000"],
+                                           "--proxy-sidecar-port"),
                                           (["--namespace", "Shop"], "--namespace"),
                                           (["--manifest-file", "/no/such/folder/x.yaml"], "--manifest-file")])
 def test_bad_input_is_refused_before_any_request(az, emulator, names, extra, option):

@@ -12,7 +12,8 @@ from .services.msi.models import ManagedIdentityBackend
 from .services.platform.models import PIPELINE_OBJECT_ID, PlatformBackend
 from .services.resources.models import ResourceGroupsBackend
 
-DEFAULT_SETTINGS = {"operation_seconds": 0.0, "retry_after": 1}
+# list_page_size: how many clusters one page of a cluster listing holds (ARM pages long lists, with a nextLink).
+DEFAULT_SETTINGS = {"operation_seconds": 0.0, "retry_after": 1, "list_page_size": 100}
 
 
 class World:

@@ -114,7 +114,7 @@ class EmulatorClient:
     def reset_test_controls(self):
         self.call("DELETE", "/_emulator/faults")
         self.call("DELETE", "/_emulator/requests")
-        self.settings(operation_seconds=0.0, retry_after=1, role_replication_delay_writes=0)
+        self.settings(operation_seconds=0.0, retry_after=1, role_replication_delay_writes=0, list_page_size=100)
 
     # ----- reading
     def state(self):

@@ -85,3 +85,50 @@ def test_manifest_parses_one_service_account_per_namespace_and_account():
     assert [(d["metadata"]["namespace"], d["metadata"]["name"],
              d["metadata"]["annotations"]["azure.workload.identity/client-id"]) for d in documents] == [
         ("shop", "web", "client-a"), ("shop", "api", "client-a"), ("batch", "jobs", "client-b")]
+
+
+def test_pod_identities_sharing_a_selector_share_one_service_account_and_nothing_is_dropped():
+    first = dict(entry("reader", "shop", ID_A, "client-a"), bindingSelector="multi")
+    second = dict(entry("writer", "shop", ID_B, "client-b"), bindingSelector="multi")
+    alone = entry("web", "shop")
+    items = mp.plan([first, second, alone], ISSUER, "c", {})
+    assert [(i["name"], i["serviceAccount"], i["subject"]) for i in items] == [
+        ("reader", "reader", "system:serviceaccount:shop:reader"),
+        ("writer", "reader", "system:serviceaccount:shop:reader"),  # one credential on each identity, same subject
+        ("web", "web", "system:serviceaccount:shop:web")]
+    shared = items[1]["sharedBindingSelector"]
+    assert shared["podIdentities"] == ["reader", "writer"] and shared["serviceAccountClientId"] == "client-a"
+    assert "AZURE_CLIENT_ID=client-b" in shared["note"]
+    assert items[1]["podChanges"]["containerEnv"] == {"AZURE_CLIENT_ID": "client-b"}
+    assert "containerEnv" not in items[0]["podChanges"] and "sharedBindingSelector" not in items[2]
+    documents = [d for d in yaml.safe_load_all(mp.manifest(items)) if d]
+    assert [(d["metadata"]["name"], d["metadata"]["annotations"]["azure.workload.identity/client-id"])
+            for d in documents] == [("reader", "client-a"), ("web", "client-a")]
+    assert "set AZURE_CLIENT_ID=client-b" in mp.manifest(items)
+    steps = mp.next_steps(items, "rg", "c", None)
+    assert any("'shop/writer'" in s and "AZURE_CLIENT_ID" in s for s in steps)
+
+
+def test_a_chosen_service_account_still_cannot_serve_two_selectors_with_two_identities():
+    with pytest.raises(ArgumentUsageError, match="different binding selectors"):
+        mp.plan([entry("a", "shop"), entry("b", "shop", ID_B)], ISSUER, "c", {}, service_account="sa")
+    group = [dict(entry("a", "shop"), bindingSelector="s"), dict(entry("b", "shop", ID_B), bindingSelector="s")]
+    assert {i["serviceAccount"] for i in mp.plan(group, ISSUER, "c", {}, service_account="sa")} == {"sa"}
+
+
+def test_proxy_sidecar_annotations_with_their_port():
+    [item] = mp.plan([entry("web", "shop")], ISSUER, "c", {}, proxy_sidecar_port=8080)
+    assert item["podChanges"]["addAnnotations"] == {"azure.workload.identity/inject-proxy-sidecar": "true",
+                                                    "azure.workload.identity/proxy-sidecar-port": "8080"}
+    assert 'add the annotation azure.workload.identity/proxy-sidecar-port: "8080"' in mp.manifest([item])
+    [plain] = mp.plan([entry("web", "shop")], ISSUER, "c", {})
+    assert "addAnnotations" not in plain["podChanges"]
+
+
+def test_next_steps_wait_for_new_credentials_and_end_by_turning_the_add_on_off():
+    items = mp.plan([entry("web", "shop")], ISSUER, "c", {})
+    steps = mp.next_steps(items, "rg", "c", "wi.yaml")
+    assert any("takes a few seconds" in s for s in steps)
+    assert steps[-1].endswith("az aks update --resource-group rg --name c --disable-pod-identity")
+    done = [dict(i, action="exists") for i in items]
+    assert not any("takes a few seconds" in s for s in mp.next_steps(done, "rg", "c", None))

@@ -38,7 +38,15 @@ def delete_cluster(world, req, sub, rg, name):
 
 
 def list_clusters(world, req, sub, rg=None):
-    return Response(200, {"value": world.aks.list(sub, rg)})
+    """One page, and the nextLink to the next one as ARM gives it (the same query plus a $skipToken)."""
+    clusters = world.aks.list(sub, rg)
+    start = int(req.query.get("$skipToken") or 0)
+    size = int(world.settings["list_page_size"])
+    page = {"value": clusters[start:start + size]}
+    if start + size < len(clusters):
+        page["nextLink"] = (f"{req.base_url}{req.path}?api-version={req.query.get('api-version', '')}"
+                            f"&$skipToken={start + size}")
+    return Response(200, page)
 
 
 def get_operation(world, req, sub, location, op_id):

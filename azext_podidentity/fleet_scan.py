@@ -1,0 +1,89 @@
+# --------------------------------------------------------------------------------------------
+# Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+"""Find the clusters that still use pod identity across subscriptions.
+
+One process; ARM's subscription-wide listing of managed clusters, every page by its nextLink; the subscriptions
+scanned concurrently. Pages are read as JSON and only the clusters that are reported are looked at: no SDK model
+is built for the others. A subscription that cannot be listed is named in a warning; the others are reported.
+"""
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from azure.cli.core.azclierror import AzureResponseError
+from knack.log import get_logger
+
+from azext_podidentity.cluster_inventory import pod_identity_row, sorted_rows
+
+logger = get_logger(__name__)
+
+# Each subscription's pages come one after the other (each page names the next); this many subscriptions at once.
+MAX_PARALLEL_SUBSCRIPTIONS = 8
+_GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
+class _ListingFailed(Exception):
+    pass
+
+
+def subscriptions_to_scan(cli_ctx, named=None):
+    """The subscription ids named (ids, or names known to `az account list`), else every enabled subscription of
+    the signed-in account in the current cloud; each once."""
+    from azure.cli.core._profile import Profile
+    profile = Profile(cli_ctx=cli_ctx)
+    if named:
+        ids = [value if _GUID.fullmatch(value) else profile.get_subscription(value)["id"] for value in named]
+    else:
+        ids = [s["id"] for s in profile.load_cached_subscriptions() if s.get("state") == "Enabled"]
+    return list({i.lower(): i for i in ids}.values())
+
+
+def scan(cmd, subscription_ids):
+    from azure.cli.command_modules.acs._client_factory import get_container_service_client
+    clients = {s: get_container_service_client(cmd.cli_ctx, subscription_id=s) for s in subscription_ids}
+
+    def one(subscription_id):
+        try:
+            return _scan_subscription(clients[subscription_id], subscription_id), None
+        except _ListingFailed as ex:
+            return [], str(ex)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL_SUBSCRIPTIONS, len(subscription_ids)))) as pool:
+        outcomes = dict(zip(subscription_ids, pool.map(one, subscription_ids)))
+    failed = {s: error for s, (_, error) in outcomes.items() if error}
+    for subscription_id, error in failed.items():
+        logger.warning("Subscription '%s' was not scanned: %s", subscription_id, error)
+    if subscription_ids and len(failed) == len(subscription_ids):
+        raise AzureResponseError("No subscription could be scanned:\n" + "\n".join(
+            f"  {s}: {error}" for s, error in failed.items()))
+    return sorted_rows(row for rows, _ in outcomes.values() for row in rows)
+
+
+def _scan_subscription(client, subscription_id):
+    from azure.core.exceptions import AzureError
+
+    from azext_podidentity.sdk_models import managed_clusters_api_version, send_get
+    url = (f"/subscriptions/{subscription_id}/providers/Microsoft.ContainerService/managedClusters"
+           f"?api-version={managed_clusters_api_version(client)}")
+    rows = []
+    while url:
+        try:
+            response = send_get(client, url)
+        except AzureError as ex:
+            raise _ListingFailed(str(ex)) from ex
+        if response.status_code >= 400:
+            raise _ListingFailed(_error_of(response))
+        page = response.json()
+        rows.extend(row for row in (pod_identity_row(c, subscription_id) for c in page.get("value") or []) if row)
+        url = page.get("nextLink")
+    return rows
+
+
+def _error_of(response):
+    try:
+        error = response.json().get("error") or {}
+    except ValueError:
+        error = {}
+    if error.get("code") or error.get("message"):
+        return f"({error.get('code')}) {error.get('message')}"
+    return f"HTTP {response.status_code} {response.reason or ''}".strip()

@@ -1,0 +1,94 @@
+"""`az aks pod-identity list-clusters`: the clusters that still use pod identity, over 300 clusters in two
+subscriptions whose listings come in several pages."""
+import math
+
+import pytest
+
+OTHER_SUBSCRIPTION = "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f"
+PAGE_SIZE = 40
+LISTING = "/providers/Microsoft.ContainerService/managedClusters"
+
+
+@pytest.fixture(scope="module")
+def fleet(emulator):
+    """180 clusters in the default subscription and 120 in the other; every third one uses pod identity, some with
+    pod identities and exceptions, some ready for Workload ID. Returns the rows expected, in the expected order."""
+    expected = []
+    for subscription, count in ((emulator.subscription, 180), (OTHER_SUBSCRIPTION, 120)):
+        identity = emulator.seed_identity("fleet-ids", "shared", subscription=subscription)
+        for i in range(count):
+            group, name = f"fleet-{i % 7}", f"c{i:03d}"
+            uses = i % 3 == 0
+            entries = [{"name": f"p{n}", "namespace": "apps", "identity": {"resourceId": identity["id"]}}
+                       for n in range(i % 4)] if uses else []
+            exceptions = [{"name": "legacy", "namespace": "apps", "podLabels": {"app": "legacy"}}] if i % 6 == 0 \
+                else []
+            ready = i % 9 == 0
+            emulator.seed_cluster(group, name, subscription=subscription, oidc_issuer=ready, workload_identity=ready,
+                                  pod_identity={"enabled": True, "userAssignedIdentities": entries,
+                                                "userAssignedIdentityExceptions": exceptions} if uses else None)
+            if uses:
+                expected.append({"name": name, "resourceGroup": group, "subscriptionId": subscription,
+                                 "podIdentities": len(entries), "podIdentityExceptions": len(exceptions),
+                                 "oidcIssuerEnabled": ready, "workloadIdentityEnabled": ready})
+    expected.sort(key=lambda r: (r["subscriptionId"], r["resourceGroup"], r["name"]))
+    return expected
+
+
+@pytest.fixture(autouse=True)
+def _pages(emulator):
+    emulator.settings(list_page_size=PAGE_SIZE)
+
+
+def reported(rows):
+    keys = ("name", "resourceGroup", "subscriptionId", "podIdentities", "podIdentityExceptions", "oidcIssuerEnabled",
+            "workloadIdentityEnabled")
+    return [{k: row[k] for k in keys} for row in rows]
+
+
+def test_every_cluster_using_pod_identity_in_both_subscriptions_every_page(az, emulator, fleet):
+    result = az.ok("aks", "pod-identity", "list-clusters")
+    assert reported(result.json) == fleet
+    assert len(fleet) == 100 and {r["subscriptionId"] for r in fleet} == {emulator.subscription, OTHER_SUBSCRIPTION}
+    listings = emulator.arm_requests("GET", LISTING)
+    assert sorted(r["path"].split("/")[2] for r in listings) == sorted(
+        [emulator.subscription] * math.ceil(180 / PAGE_SIZE) + [OTHER_SUBSCRIPTION] * math.ceil(120 / PAGE_SIZE))
+    assert {r["query"].get("$skipToken") for r in listings} == {None, "40", "80", "120", "160"}
+    assert len(emulator.arm_requests()) == len(listings)  # nothing but the listings
+
+
+def test_table_and_one_named_subscription(az, emulator, fleet):
+    table = az.ok("aks", "pod-identity", "list-clusters", "--subscriptions", OTHER_SUBSCRIPTION, "-o", "table")
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["Subscription", "ResourceGroup", "Name", "PodIdentities", "Exceptions",
+                                "OidcIssuer", "WorkloadIdentity"]
+    expected = [r for r in fleet if r["subscriptionId"] == OTHER_SUBSCRIPTION]
+    assert [line.split()[:3] for line in lines[2:]] == [[r["subscriptionId"], r["resourceGroup"], r["name"]]
+                                                        for r in expected]
+    assert {r["path"].split("/")[2] for r in emulator.arm_requests("GET", LISTING)} == {OTHER_SUBSCRIPTION}
+
+
+def test_a_subscription_that_refuses_is_named_and_the_others_are_reported(az, emulator, fleet):
+    emulator.add_fault(method="GET", path=f"/subscriptions/{OTHER_SUBSCRIPTION}{LISTING}$", status=403,
+                       code="AuthorizationFailed", message="The client does not have authorization to perform "
+                       "action 'Microsoft.ContainerService/managedClusters/read'.", count=1)
+    result = az.ok("aks", "pod-identity", "list-clusters")
+    assert f"Subscription '{OTHER_SUBSCRIPTION}' was not scanned: (AuthorizationFailed)" in result.stderr
+    assert reported(result.json) == [r for r in fleet if r["subscriptionId"] == emulator.subscription]
+
+
+def test_when_no_subscription_can_be_scanned_the_command_fails(az, emulator, fleet):
+    emulator.add_fault(method="GET", path=f"{LISTING}$", status=403, code="AuthorizationFailed",
+                       message="no read", count=2)
+    result = az("aks", "pod-identity", "list-clusters")
+    assert result.exit_code == 1 and result.stdout.strip() == ""
+    assert "No subscription could be scanned" in result.stderr
+
+
+def test_throttling_is_obeyed_and_nothing_is_missed(az, emulator, fleet):
+    emulator.add_fault(method="GET", path=f"/subscriptions/{emulator.subscription}{LISTING}$", status=429,
+                       code="TooManyRequests", message="Too many requests.", retry_after=1, count=2)
+    result = az.ok("aks", "pod-identity", "list-clusters")
+    assert reported(result.json) == fleet
+    throttled = [r for r in emulator.requests() if r.get("fault")]
+    assert len(throttled) == 2
