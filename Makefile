@@ -10,6 +10,9 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt requirements-test.t
 COMPAT_RELEASES := 2.70.0 2.80.0
 LOWEST_RELEASE := 2.70.0
 TEST_STAMP := .installed-$(shell sha1sum requirements-test.txt | cut -c1-12)
+# Test modules run on this many workers, each module whole on one worker (its emulator and az config are its own).
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: venv test unit e2e compat lint demo demo-migration bench bench-lowest fuzz wheel index clean
 
@@ -26,17 +29,18 @@ $(STAMP): requirements-dev.txt requirements-test.txt
 	rm -f .venv-az$*/.installed-* && touch $@
 
 test: venv            ## all tests: unit, emulator service, end-to-end through the real az
-	$(PY) -m pytest tests
+	$(PY) -m pytest $(PYTEST_PARALLEL) tests
 
 compat: $(foreach release,$(COMPAT_RELEASES),.venv-az$(release)/$(TEST_STAMP))  ## the tests on older azure-cli
 	set -e; for release in $(COMPAT_RELEASES); do \
-	  echo "== azure-cli $$release"; .venv-az$$release/bin/python -m pytest tests/unit tests/e2e; done
+	  echo "== azure-cli $$release"; .venv-az$$release/bin/python -m pytest $(PYTEST_PARALLEL) tests/unit tests/e2e; \
+	done
 
 unit: venv
 	$(PY) -m pytest tests/unit tests/emulator_service
 
 e2e: venv
-	$(PY) -m pytest tests/e2e
+	$(PY) -m pytest $(PYTEST_PARALLEL) tests/e2e
 
 AZDEV_VENV := .venv-azdev
 AZDEV_STAMP := $(AZDEV_VENV)/.installed-$(shell sha1sum requirements-azdev.txt | cut -c1-12)
