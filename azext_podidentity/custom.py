@@ -224,21 +224,9 @@ def aks_pod_identity_exception_list(cmd, client, resource_group_name, cluster_na
     return aks_pod_identity_list(cmd, client, resource_group_name, cluster_name, aks_custom_headers)
 
 
-def aks_pod_identity_migrate(cmd, client, resource_group_name, cluster_name, identity_namespace=None,
-                             identity_name=None, service_account=None, manifest_file=None, dry_run=False,
-                             proxy_sidecar=False, proxy_sidecar_port=None, aks_custom_headers=None):
-    from azext_podidentity import migration_plan
-    from azext_podidentity.identities import create_credential, list_credentials
-    cluster = get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers))
-    issuer = migration_plan.issuer_of({"properties": {
-        "oidcIssuerProfile": to_rest(cluster.oidc_issuer_profile),
-        "securityProfile": to_rest(cluster.security_profile)}},
-        resource_group_name, cluster_name)
-    entries = migration_plan.select(profile_of(cluster), identity_namespace, identity_name)
-    identity_ids = {e["identity"]["resourceId"].lower(): e["identity"]["resourceId"] for e in entries}
-    existing = {key: list_credentials(cmd, resource_id) for key, resource_id in identity_ids.items()}
-    port = (proxy_sidecar_port or migration_plan.DEFAULT_PROXY_PORT) if proxy_sidecar else None
-    items = migration_plan.plan(entries, issuer, cluster_name, existing, service_account, port)
+def _create_credentials(cmd, items, dry_run):
+    """Create the planned credentials (each once: pod identities may share one); mark what was done."""
+    from azext_podidentity.identities import create_credential
     created = set()
     for item in items:
         key = (item["identityResourceId"].lower(), item["credentialName"])
@@ -248,6 +236,25 @@ def aks_pod_identity_migrate(cmd, client, resource_group_name, cluster_name, ide
                                   item["subject"], item["audience"])
                 created.add(key)
             item["action"] = "would create" if dry_run else "created"
+    return items
+
+
+def aks_pod_identity_migrate(cmd, client, resource_group_name, cluster_name, identity_namespace=None,
+                             identity_name=None, service_account=None, manifest_file=None, dry_run=False,
+                             proxy_sidecar=False, proxy_sidecar_port=None, aks_custom_headers=None):
+    from azext_podidentity import migration_plan
+    from azext_podidentity.identities import list_credentials
+    cluster = get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers))
+    issuer = migration_plan.issuer_of({"properties": {
+        "oidcIssuerProfile": to_rest(cluster.oidc_issuer_profile),
+        "securityProfile": to_rest(cluster.security_profile)}},
+        resource_group_name, cluster_name)
+    entries = migration_plan.select(profile_of(cluster), identity_namespace, identity_name)
+    identity_ids = {e["identity"]["resourceId"].lower(): e["identity"]["resourceId"] for e in entries}
+    existing = {key: list_credentials(cmd, resource_id) for key, resource_id in identity_ids.items()}
+    port = (proxy_sidecar_port or migration_plan.DEFAULT_PROXY_PORT) if proxy_sidecar else None
+    planned = migration_plan.plan(entries, issuer, cluster_name, existing, service_account, port)
+    items = _create_credentials(cmd, planned, dry_run)
     manifest = migration_plan.manifest(items)
     if manifest_file and not dry_run:
         with open(manifest_file, "w", encoding="utf-8") as f:
