@@ -157,15 +157,11 @@ def _begin_put(target, cluster, granted_identity, profile):
 def _raise_with_blockers(target, cluster, profile, error):
     """A refused write: keep the service's code and message, and name the pod identities that blocked it."""
     from azext_podidentity.blocked_write import explain
-    from azext_podidentity.role_grant import cluster_principal_id
+    from azext_podidentity.role_grant import principal_id_or_none
     explanation = None
     if error.status_code == 400:
-        try:
-            principal_id = cluster_principal_id(identity_of(cluster))
-        except InvalidArgumentValueError:
-            principal_id = None
         explanation = explain(str(error.message), profile, target.resource_group_name, target.cluster_name,
-                              principal_id)
+                              principal_id_or_none(identity_of(cluster)))
     if not explanation:
         raise error
     raise AzureResponseError(f"{error.message}\n{explanation}") from error

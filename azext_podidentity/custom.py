@@ -125,19 +125,14 @@ def _release_unused_grants(cmd, cluster, removed_entries, remaining_profile):
 
 def aks_pod_identity_check(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):
     """Read the cluster, then each identity once and its grants once; fail after printing when problems exist."""
-    from azure.cli.core.azclierror import InvalidArgumentValueError
-
     from azext_podidentity import health_check
     from azext_podidentity.identities import read_identity_facts
-    from azext_podidentity.role_grant import cluster_principal_id
+    from azext_podidentity.role_grant import principal_id_or_none
     cluster = get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers))
     profile = profile_of(cluster)
     cluster_identity = identity_of(cluster)
-    try:
-        principal_id = cluster_principal_id(cluster_identity)
-    except InvalidArgumentValueError:
-        principal_id = None
-    identity_ids = {(e.get("identity") or {}).get("resourceId", "").lower(): e["identity"]["resourceId"]
+    principal_id = principal_id_or_none(cluster_identity)
+    identity_ids = {e["identity"]["resourceId"].lower(): e["identity"]["resourceId"]
                     for e in profile.get(edits.IDENTITIES) or []}
     facts = {key: read_identity_facts(cmd, identity_id, principal_id) for key, identity_id in identity_ids.items()}
     network_plugin = cluster.network_profile.network_plugin if cluster.network_profile is not None else None

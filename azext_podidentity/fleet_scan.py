@@ -19,7 +19,6 @@ logger = get_logger(__name__)
 
 # Each subscription's pages come one after the other (each page names the next); this many subscriptions at once.
 MAX_PARALLEL_SUBSCRIPTIONS = 8
-_GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 class _ListingFailed(Exception):
@@ -30,9 +29,11 @@ def subscriptions_to_scan(cli_ctx, named=None):
     """The subscription ids named (ids, or names known to `az account list`), else every enabled subscription of
     the signed-in account in the current cloud; each once."""
     from azure.cli.core._profile import Profile
+
+    from azext_podidentity.validation import GUID
     profile = Profile(cli_ctx=cli_ctx)
     if named:
-        ids = [value if _GUID.fullmatch(value) else profile.get_subscription(value)["id"] for value in named]
+        ids = [value if re.fullmatch(GUID, value) else profile.get_subscription(value)["id"] for value in named]
     else:
         ids = [s["id"] for s in profile.load_cached_subscriptions() if s.get("state") == "Enabled"]
     return list({i.lower(): i for i in ids}.values())

@@ -42,6 +42,14 @@ def cluster_principal_id(cluster):
     raise InvalidArgumentValueError(NEEDS_MANAGED_IDENTITY)
 
 
+def principal_id_or_none(cluster):
+    """The principal the service checks, or None for a cluster that has none (a service-principal cluster)."""
+    try:
+        return cluster_principal_id(cluster)
+    except InvalidArgumentValueError:
+        return None
+
+
 def _is_within(scope, ancestor):
     scope, ancestor = scope.lower().rstrip("/"), ancestor.lower().rstrip("/")
     return scope == ancestor or scope.startswith(ancestor + "/")
@@ -71,16 +79,11 @@ def list_grants(cmd, principal_id, identity_id, client=None):
              "scope": a.scope, "description": getattr(a, "description", None)} for a in listed]
 
 
-def ensure_operator_role(cmd, principal_id, identity_id, assignments=None):
-    """Return the name of the assignment this call created, or None when a grant already applied.
-
-    ``assignments`` is the listing when the caller made it already.
-    """
+def ensure_operator_role(cmd, principal_id, identity_id):
+    """Return the name of the assignment this call created, or None when a grant already applied."""
     from azure.core.exceptions import HttpResponseError, ResourceExistsError
     client = _client(cmd, identity_id)
-    if assignments is None:
-        assignments = list_grants(cmd, principal_id, identity_id, client)
-    if holds_operator_role(assignments, principal_id, identity_id):
+    if holds_operator_role(list_grants(cmd, principal_id, identity_id, client), principal_id, identity_id):
         return None
     subscription = identity_id.split("/")[2]
     parameters = cmd.get_models("RoleAssignmentCreateParameters", resource_type=_authorization(),

@@ -17,9 +17,9 @@ _ALNUM_EDGES = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _DNS_LABEL = re.compile(_ALNUM_EDGES)
 _DNS_SUBDOMAIN = re.compile(rf"{_ALNUM_EDGES}(\.{_ALNUM_EDGES})*")
 _LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
-_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _IDENTITY_ID = re.compile(
-    rf"/subscriptions/(?P<subscription>{_GUID})/resourceGroups/(?P<resource_group>[-\w._()]+)"
+    rf"/subscriptions/(?P<subscription>{GUID})/resourceGroups/(?P<resource_group>[-\w._()]+)"
     r"/providers/Microsoft\.ManagedIdentity/userAssignedIdentities/(?P<name>[-\w]+)", re.IGNORECASE)
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
