@@ -74,7 +74,7 @@ def _warn_when_refreshed(existing, entry):
     if existing is None or not existing.get("identity", {}).get("clientId"):
         return
     old, new = existing["identity"], entry["identity"]
-    if (old.get("clientId"), old.get("objectId")) != (new.get("clientId"), new.get("objectId")):
+    if edits.has_stale_ids(existing, entry):
         logger.warning("Pod identity '%s' in namespace '%s' had the client id %s of an earlier identity with this "
                        "resource id; it now uses the identity's current client id %s.", entry["name"],
                        entry["namespace"], old.get("clientId"), new.get("clientId"))

@@ -51,6 +51,12 @@ def _ids(entry):
     return ((identity.get("clientId") or "").lower(), (identity.get("objectId") or "").lower())
 
 
+def has_stale_ids(existing, entry):
+    """Pure: does ``existing`` carry other client or object ids than ``entry`` (which has them)? The identity was
+    re-created under the same resource id."""
+    return _ids(entry) != ("", "") and _ids(existing) != _ids(entry)
+
+
 def add_identity(profile, entry, resend=False):
     """Add ``entry``, or converge the existing entry of that name on it.
 
@@ -67,8 +73,7 @@ def add_identity(profile, entry, resend=False):
                 f"'{existing['identity']['resourceId']}' and binding selector "
                 f"'{existing.get('bindingSelector') or ''}'. Delete it with 'az aks pod-identity delete' first, "
                 "or choose another --name.")
-        stale = _ids(entry) != ("", "") and _ids(existing) != _ids(entry)
-        if not (stale or resend or existing.get("provisioningState") == "Failed"):
+        if not (has_stale_ids(existing, entry) or resend or existing.get("provisioningState") == "Failed"):
             return None
         return _with(profile, IDENTITIES, [entry if e is existing else e for e in identities])
     if len(identities) >= MAX_IDENTITIES:
