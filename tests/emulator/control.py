@@ -5,7 +5,7 @@ They are answered without faults and are not logged, so tests see only what the 
 from .http_types import Response
 from .routing import Router
 from .services.authorization.models import ROLE_DEFINITIONS
-from .services.platform.models import DEFAULT_SUBSCRIPTION, PIPELINE_OBJECT_ID
+from .services.platform.models import DEFAULT_SUBSCRIPTION, PIPELINE_OBJECT_ID, TENANT_ID
 
 router = Router()
 PREFIX = "/_emulator"
@@ -20,7 +20,7 @@ def _role_guid(role):
 
 def health(world, req):
     return Response(200, {"status": "ok", "pipeline_object_id": PIPELINE_OBJECT_ID,
-                          "default_subscription": DEFAULT_SUBSCRIPTION})
+                          "default_subscription": DEFAULT_SUBSCRIPTION, "tenant_id": TENANT_ID})
 
 
 def settings(world, req):

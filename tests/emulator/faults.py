@@ -16,6 +16,10 @@ class FaultRule:
     code: str = "InternalServerError"
     message: str = "An internal server error occurred. Please try again later."
     retry_after: int = None
+    # "arm": {"error": {code, message}}; "aks": the AKS provider's unwrapped {code, details, message, subcode}
+    shape: str = "arm"
+    subcode: str = None
+    details: list = None
     operation_status: str = "Failed"
     patch: dict = None
 
@@ -31,6 +35,8 @@ class Faults:
         rule = FaultRule(**spec)
         if rule.kind not in ("status", "reset", "operation", "interleave"):
             raise ValueError(f"unknown fault kind {rule.kind!r}")
+        if rule.shape not in ("arm", "aks"):
+            raise ValueError(f"unknown error shape {rule.shape!r}")
         self.rules.append(rule)
         return rule
 

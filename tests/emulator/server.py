@@ -7,7 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import control
-from .errors import ArmError
+from .errors import ArmError, error_body
 from .http_types import Request, Response
 from .routing import Router
 from .services.aks.routes import router as aks_router
@@ -40,7 +40,8 @@ def dispatch(world, req):
         raise _ConnectionReset()
     if fault:
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-        response = Response(fault.status, {"error": {"code": fault.code, "message": fault.message}}, headers)
+        response = Response(fault.status, error_body(fault.shape, fault.code, fault.message, fault.subcode,
+                                                     fault.details), headers)
         world.log(req, response.status, fault=fault.code)
         return response
     try:

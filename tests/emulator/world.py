@@ -13,7 +13,14 @@ from .services.platform.models import PIPELINE_OBJECT_ID, PlatformBackend
 from .services.resources.models import ResourceGroupsBackend
 
 # list_page_size: how many clusters one page of a cluster listing holds (ARM pages long lists, with a nextLink).
-DEFAULT_SETTINGS = {"operation_seconds": 0.0, "retry_after": 1, "list_page_size": 100}
+# retry_after: seconds in the Retry-After of AKS operations, or None for none, as recorded (the default of 1 keeps
+# tests from waiting azure-cli's 30 s polling interval; what the product does never depends on it).
+# operation_statuses: what a running operation's poll reports, in turn (recorded: "InProgress",
+# "ProvisioningControlPlane", "ReconcilingAddons", ... then "Succeeded").
+# credential_write_seconds: how long a federated credential write keeps its identity busy; another write to the
+# same identity meanwhile gets the service's 409 for concurrent writes.
+DEFAULT_SETTINGS = {"operation_seconds": 0.0, "retry_after": 1, "list_page_size": 100,
+                    "operation_statuses": ["InProgress"], "credential_write_seconds": 0.0}
 
 
 class World:
@@ -22,7 +29,7 @@ class World:
         self.settings = dict(DEFAULT_SETTINGS)
         self.platform = PlatformBackend()
         self.resources = ResourceGroupsBackend()
-        self.msi = ManagedIdentityBackend(self.resources)
+        self.msi = ManagedIdentityBackend(self.resources, self.settings)
         self.authz = AuthorizationBackend()
         self.graph = GraphBackend(self.msi)
         self.aks = ManagedClustersBackend(self.resources, self.msi, self.authz, self.settings)

@@ -105,5 +105,5 @@ def test_interleaved_write_lands_before_the_request_and_changes_the_etag(emulato
                        patch={"tags": {"writer": "other"}})
     status, _, body = emulator.arm("PUT", cluster_path(emulator, names.rg, names.cluster), read,
                                    {"If-Match": read["eTag"]})
-    assert status == 412 and body["error"]["code"] == "PreconditionFailed"
+    assert status == 412 and body["code"] == "PreconditionFailed"
     assert emulator.cluster(names.rg, names.cluster)["tags"] == {"writer": "other"}

@@ -74,4 +74,4 @@ def test_workload_identity_needs_the_oidc_issuer(emulator, names):
     path = (f"/subscriptions/{emulator.subscription}/resourceGroups/{names.rg}/providers/"
             f"Microsoft.ContainerService/managedClusters/{names.cluster}")
     status, _, error = emulator.arm("PUT", path, cluster)
-    assert status == 400 and "requires enabling OIDC issuer" in error["error"]["message"]
+    assert status == 400 and "requires enabling OIDC issuer" in error["message"]

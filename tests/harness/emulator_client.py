@@ -45,6 +45,7 @@ class EmulatorClient:
         self.info = self.call("GET", "/_emulator/health")
         self.subscription = self.info["default_subscription"]
         self.pipeline_object_id = self.info["pipeline_object_id"]
+        self.tenant_id = self.info["tenant_id"]
 
     # ----- raw HTTPS
     def http(self, method, path, body=None, headers=None):
@@ -114,7 +115,8 @@ class EmulatorClient:
     def reset_test_controls(self):
         self.call("DELETE", "/_emulator/faults")
         self.call("DELETE", "/_emulator/requests")
-        self.settings(operation_seconds=0.0, retry_after=1, role_replication_delay_writes=0, list_page_size=100)
+        self.settings(operation_seconds=0.0, retry_after=1, role_replication_delay_writes=0, list_page_size=100,
+                      operation_statuses=["InProgress"], credential_write_seconds=0.0)
 
     # ----- reading
     def state(self):

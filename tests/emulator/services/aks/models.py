@@ -3,6 +3,12 @@
 State transitions follow the recordings in shared/reference/real-responses: the PUT answer shows the
 cluster ``Updating`` with added pod identities ``Updating`` and removed ones ``Deleting``; when the
 operation ends they read back ``Assigned`` or are gone, and empty lists read back as absent keys.
+
+As recorded in 2026 (tests/emulator_service/recorded/aks2026_etag_lro_errors.json): the eTag is a bare GUID in
+a GET's body only (no ETag header, none in a PUT's answer); an operation's poll reports statuses such as
+``ProvisioningControlPlane`` between ``InProgress`` and ``Succeeded`` (setting ``operation_statuses``); errors
+are the provider's unwrapped shape (``errors.AksError``). Not recorded, so chosen here: a new eTag on each
+accepted PUT and none when its operation ends; the body of a 412 (given the provider's shape).
 """
 import copy
 import datetime
@@ -10,7 +16,7 @@ import threading
 import time
 import uuid
 
-from ...errors import ArmError, not_found
+from ...errors import AksError, ArmError, not_found
 from ..platform.models import TENANT_ID
 from . import pod_identity_rules
 
@@ -37,8 +43,10 @@ def _merge_patch(target, patch):
 
 
 class Operation:
-    def __init__(self, subscription, location, cluster_key, duration, outcome=None):
+    def __init__(self, subscription, location, cluster_key, duration, outcome=None, statuses=("InProgress",)):
         self.id = str(uuid.uuid4())
+        self.statuses = list(statuses) or ["InProgress"]
+        self.duration = duration
         self.subscription = subscription
         self.location = location
         self.cluster_key = cluster_key
@@ -53,9 +61,20 @@ class Operation:
         return (f"/subscriptions/{self.subscription}/providers/Microsoft.ContainerService/locations/"
                 f"{self.location}/operations/{self.id}")
 
+    @property
+    def running(self):
+        return self.ended is None
+
+    def current_status(self, now=None):
+        """While running: the intermediate statuses in turn, each for an equal share of the operation's time."""
+        if not self.running:
+            return self.status
+        share = ((now or time.time()) - self.started) / self.duration if self.duration else 0
+        return self.statuses[min(int(share * len(self.statuses)), len(self.statuses) - 1)]
+
     def body(self):
-        # The real service answers with the operation GUID byte-swapped; the CLI never reads it.
-        body = {"name": self.id, "status": self.status, "startTime": _timestamp(self.started)}
+        # 2026 recording: 'name' is the operation id (older recordings show it byte-swapped).
+        body = {"name": self.id, "status": self.current_status(), "startTime": _timestamp(self.started)}
         if self.ended:
             body["endTime"] = _timestamp(self.ended)
         if self.error:
@@ -153,21 +172,25 @@ class ManagedClustersBackend:
             self._check_preconditions(name, existing, if_match, if_none_match)
             if key in self.running:
                 op = self.running[key]
-                raise ArmError(409, "OperationNotAllowed",
-                               f"Operation is not allowed because there's an in progress update managed cluster "
-                               f"operation with ID '{op.id}' started at {_timestamp(op.started)}. Please wait for "
-                               "it to finish before starting a new operation.")
+                # wording of azure-cli-extensions#9855 (2026)
+                raise AksError(409, "OperationNotAllowed",
+                               "Operation is not allowed because there's an in progress update managed cluster "
+                               f"operation (operation ID: {op.id}) on the managed cluster started on UTC "
+                               f"{_timestamp(op.started)[:19]}Z. Please wait for it to finish before starting a "
+                               "new operation. You can also use 'az aks operation-abort ...' to abort the ongoing "
+                               "operation.")
             cluster = self._merge(sub, rg, name, copy.deepcopy(body or {}), existing)
             profile = cluster["properties"].get("podIdentityProfile")
             if profile is not None:
                 try:
                     pod_identity_rules.check_profile(profile, cluster, self.msi, self.authz,
-                                                     self.cluster_principal_id(cluster))
+                                                     self.cluster_principal_id(cluster), creating=existing is None)
                 finally:
                     self.authz.note_cluster_write()
                 cluster["properties"]["podIdentityProfile"] = self._next_profile(
                     profile, (existing or {}).get("properties", {}).get("podIdentityProfile") or {})
-            op = Operation(sub, cluster["location"], key, self.settings["operation_seconds"], outcome)
+            op = Operation(sub, cluster["location"], key, self.settings["operation_seconds"], outcome,
+                           self.settings["operation_statuses"])
             self.operations[op.id] = op
             self.running[key] = op
             cluster["eTag"] = str(uuid.uuid4())
@@ -199,12 +222,12 @@ class ManagedClustersBackend:
         if if_match and (existing is None or (if_match.strip('"') != "*"
                                               and if_match.strip('"') != existing["eTag"])):
             current = existing["eTag"] if existing else "none"
-            raise ArmError(412, "PreconditionFailed",
+            raise AksError(412, "PreconditionFailed",
                            f"Operation is not allowed since the If-Match header '{if_match}' does not match the "
                            f"current eTag '{current}' of managed cluster '{name}'. Get the cluster again and "
                            "retry with the new eTag.")
         if if_none_match and existing is not None and if_none_match.strip('"') in ("*", existing["eTag"]):
-            raise ArmError(412, "PreconditionFailed",
+            raise AksError(412, "PreconditionFailed",
                            f"Operation is not allowed since the managed cluster '{name}' already exists "
                            "(If-None-Match).")
 
@@ -221,7 +244,7 @@ class ManagedClustersBackend:
         props = body.setdefault("properties", {})
         if existing is None:
             if not body.get("location"):
-                raise ArmError(400, "InvalidParameter", "The value of parameter location is invalid.")
+                raise AksError(400, "InvalidParameter", "The value of parameter location is invalid.")
             self._fill_new(sub, rg, name, body)
         else:
             body["location"] = existing["location"]
@@ -246,7 +269,7 @@ class ManagedClustersBackend:
         oidc = props.get("oidcIssuerProfile") or {}
         workload = ((props.get("securityProfile") or {}).get("workloadIdentity") or {}).get("enabled")
         if workload and not oidc.get("enabled"):
-            raise ArmError(400, "InvalidParameter", "Enabling workload identity requires enabling OIDC issuer "
+            raise AksError(400, "InvalidParameter", "Enabling workload identity requires enabling OIDC issuer "
                                                     "(oidcIssuerProfile.enabled).")
         if oidc.get("enabled"):
             previous = ((existing or {}).get("properties", {}).get("oidcIssuerProfile") or {}).get("issuerURL")
@@ -260,6 +283,9 @@ class ManagedClustersBackend:
         props = body["properties"]
         body.update(id=f"/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.ContainerService/"
                        f"managedClusters/{name}", name=name, type=CLUSTER_TYPE)
+        # as recorded in 2026: a create that names neither answers with the defaults
+        body.setdefault("sku", {"name": "Base", "tier": "Free"})
+        body.setdefault("kind", "Base")
         dns_prefix = props.setdefault("dnsPrefix", f"{name[:10]}-{rg[:16]}-{sub[:6]}")
         location = body["location"]
         props.setdefault("kubernetesVersion", KUBERNETES_VERSION)
@@ -294,7 +320,7 @@ class ManagedClustersBackend:
             for resource_id in list(identity.get("userAssignedIdentities") or {}):
                 found = self.msi.find(resource_id)
                 if not found:
-                    raise ArmError(400, "InvalidParameter",
+                    raise AksError(400, "InvalidParameter",
                                    f"The user assigned identity '{resource_id}' was not found.")
                 identity["userAssignedIdentities"][resource_id] = {
                     "principalId": found["properties"]["principalId"],

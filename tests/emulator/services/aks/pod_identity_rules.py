@@ -1,7 +1,17 @@
-"""The managed-cluster service's pod identity rules, with the messages users have seen from the real service."""
+"""The managed-cluster service's pod identity rules, with the messages users have seen from the real service.
+
+Every error is the AKS provider's own, unwrapped (see ``errors.AksError``). The messages come from
+recorded/errors_from_github_threads.json; where a thread gives a message but no code, the code here is the
+emulator's choice (the product must not depend on it). Two facts from those threads shape the rules:
+- an identity that was deleted is not reported as missing: the service answers the same
+  ``PodIdentityAddonIdentitiesAssignmentError`` "no assignment permission" as for a missing grant, naming the
+  entry's resource id, client id and object id (Azure/AKS#2943, #3833, #2203);
+- pod identities cannot be sent when the cluster is created (azure-rest-api-specs#13417).
+The order in which the real service applies its rules is not recorded; the emulator stops at the first broken one.
+"""
 import re
 
-from ...errors import bad_request
+from ...errors import aks_bad_request as bad_request
 
 MAX_IDENTITIES = 200
 MAX_EXCEPTIONS = 200
@@ -23,10 +33,21 @@ def _invalid_name(value):
                        f"Name '{value}' is invalid. Please provide a valid and fully qualified DNS name.")
 
 
-def check_profile(profile, cluster, msi, authz, cluster_principal_id):
+def _no_assignment_permission(identity):
+    return bad_request("PodIdentityAddonIdentitiesAssignmentError",
+                       f"Cluster identity has no assignment permission over identity 'resourceId: "
+                       f"{identity.get('resourceId') or ''} - clientId: {identity.get('clientId') or ''} - objectId: "
+                       f"{identity.get('objectId') or ''}'. Please grant at least 'Managed Identity Operator' "
+                       "permission before assigning pod identity.")
+
+
+def check_profile(profile, cluster, msi, authz, cluster_principal_id, creating=False):
     """Raise the service's error for the first rule ``profile`` breaks; ``cluster`` is the request body."""
     if not profile.get("enabled"):
         return
+    if creating and profile.get("userAssignedIdentities"):
+        raise bad_request("PodIdentityAddonUserAssignedIdentitiesNotAllowedInCreation",
+                          "PodIdentity addon does not support assigning pod identities on creation.")
     identity_type = ((cluster.get("identity") or {}).get("type") or "").lower()
     if identity_type not in ("systemassigned", "userassigned"):
         raise bad_request("BadRequest", "PodIdentity addon requires managed identity.")
@@ -71,12 +92,8 @@ def check_profile(profile, cluster, msi, authz, cluster_principal_id):
         if not entry.get("podLabels"):
             raise bad_request("InvalidParameter", f"Pod identity exception '{entry['name']}' must have pod labels.")
     for entry in identities:
-        resource_id = (entry.get("identity") or {}).get("resourceId") or ""
-        if not msi.find(resource_id):
-            raise bad_request("InvalidParameter", f"The user assigned identity '{resource_id}' of pod identity "
-                                                  f"'{entry['name']}' was not found.")
-        if not authz.can_assign_identity(cluster_principal_id, resource_id):
-            raise bad_request("BadRequest",
-                              f"Cluster identity has no assignment permission over identity 'resourceId: "
-                              f"{resource_id}'. Please grant at least 'Managed Identity Operator' permission "
-                              "before assigning pod identity.")
+        identity = entry.get("identity") or {}
+        resource_id = identity.get("resourceId") or ""
+        # a deleted identity and a missing grant read the same (see the module docstring)
+        if not msi.find(resource_id) or not authz.can_assign_identity(cluster_principal_id, resource_id):
+            raise _no_assignment_permission(identity)

@@ -6,9 +6,16 @@ _PROVIDER = r"/providers/Microsoft\.ContainerService"
 CLUSTER = sub_rg() + _PROVIDER + r"/managedClusters/(?P<name>[^/]+)"
 
 
+def _retry_after(world):
+    """Retry-After, only while the setting holds a number: the real service sends none (every recording), and then
+    azure-cli's AKS client waits its own polling interval, 30 s, between polls; tests set ``retry_after: None``
+    to see that."""
+    seconds = world.settings["retry_after"]
+    return {} if seconds is None else {"Retry-After": str(seconds)}
+
+
 def _lro_headers(world, req, op):
-    return {"Azure-AsyncOperation": f"{req.base_url}{op.path()}?api-version=2016-03-30",
-            "Retry-After": str(world.settings["retry_after"])}
+    return dict({"Azure-AsyncOperation": f"{req.base_url}{op.path()}?api-version=2016-03-30"}, **_retry_after(world))
 
 
 def put_cluster(world, req, sub, rg, name):
@@ -18,14 +25,12 @@ def put_cluster(world, req, sub, rg, name):
     outcome = world.faults.take_operation_outcome(req.method, req.path)
     created, cluster, op = world.aks.put(sub, rg, name, req.json(), req.headers.get("if-match"),
                                          req.headers.get("if-none-match"), outcome)
-    headers = _lro_headers(world, req, op)
-    headers["ETag"] = cluster["eTag"]
-    return Response(201 if created else 200, cluster, headers)
+    cluster.pop("eTag", None)  # as recorded: the eTag is in a GET's body only, never in a PUT's answer
+    return Response(201 if created else 200, cluster, _lro_headers(world, req, op))
 
 
 def get_cluster(world, req, sub, rg, name):
-    cluster = world.aks.get(sub, rg, name)
-    return Response(200, cluster, {"ETag": cluster["eTag"]})
+    return Response(200, world.aks.get(sub, rg, name))  # no ETag header, as recorded
 
 
 def delete_cluster(world, req, sub, rg, name):
@@ -51,8 +56,7 @@ def list_clusters(world, req, sub, rg=None):
 
 def get_operation(world, req, sub, location, op_id):
     op = world.aks.operation(op_id)
-    headers = {"Retry-After": str(world.settings["retry_after"])} if op.status == "InProgress" else {}
-    return Response(200, op.body(), headers)
+    return Response(200, op.body(), _retry_after(world) if op.running else {})
 
 
 def list_user_credentials(world, req, sub, rg, name):

@@ -1,6 +1,9 @@
 """Role definitions and role assignments (Microsoft.Authorization).
 
-Rules kept here: a listing with ``atScope()`` returns assignments at the scope or above it; creating an
+Rules kept here: a listing with ``atScope()`` returns assignments at the scope or above it, which includes those
+at the root scope ``/`` and at a management group over the subscription (recorded:
+role_assignment_create_with_description.json's note; every subscription here sits in the tenant root group, the
+management group named after the tenant, as Azure places subscriptions by default); creating an
 assignment needs Owner or User Access Administrator over the scope; the same role, principal and scope may
 be assigned once. A replication delay makes new assignments invisible to other services' permission
 checks for a number of cluster writes, as Entra replication does.
@@ -11,6 +14,7 @@ import uuid
 
 from ... import arm_ids
 from ...errors import ArmError
+from ..platform.models import TENANT_ID
 
 ROLE_DEFINITIONS = {
     "f1a07417-d97a-45cb-824c-7a7467783830": ("Managed Identity Operator", "Read and Assign User Assigned Identity"),
@@ -35,6 +39,17 @@ _GUID_AT_END = re.compile(r"([0-9a-f-]{36})$", re.IGNORECASE)
 def role_guid(role_definition_id):
     m = _GUID_AT_END.search(role_definition_id or "")
     return m.group(1).lower() if m else None
+
+
+_MANAGEMENT_GROUP = re.compile(r"^/providers/microsoft\.management/managementgroups/([^/]+)$")
+
+
+def applies_at(scope, assignment_scope):
+    """Does an assignment at ``assignment_scope`` apply at ``scope`` (the scope itself or one of its ancestors)?"""
+    group = _MANAGEMENT_GROUP.match(arm_ids.normalize(assignment_scope))
+    if group:
+        return group.group(1) == TENANT_ID.lower() and arm_ids.normalize(scope).startswith("/subscriptions/")
+    return arm_ids.is_within(scope, assignment_scope)
 
 
 def _now():
@@ -75,7 +90,7 @@ class AuthorizationBackend:
         for key, a in self.assignments.items():
             p = a["properties"]
             if (p["principalId"].lower() == principal_id.lower() and role_guid(p["roleDefinitionId"]) in roles
-                    and arm_ids.is_within(scope, p["scope"])
+                    and applies_at(scope, p["scope"])
                     and (include_hidden or not self.hidden_for_writes.get(key))):
                 return True
         return False
@@ -158,7 +173,7 @@ class AuthorizationBackend:
         result = []
         for a in self.assignments.values():
             p = a["properties"]
-            above = arm_ids.is_within(scope, p["scope"])
+            above = applies_at(scope, p["scope"])
             below = arm_ids.is_within(p["scope"], scope)
             if not (above or (below and not at_scope)):
                 continue

@@ -1,5 +1,14 @@
-"""User-assigned managed identities, in any subscription."""
+"""User-assigned managed identities, in any subscription, and their federated identity credentials.
+
+As recorded (tests/emulator_service/recorded/fic_create_list_update_delete.json): a credential PUT answers 201 when
+it creates and 200 when it replaces, a listing has no nextLink, a DELETE answers 200 with an empty body. The
+service refuses credential writes to one identity that overlap (409
+``ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity``, bicep-registry-modules#1447): here a
+write keeps its identity busy for ``credential_write_seconds`` (a setting), and another write meanwhile is refused.
+How long a real write keeps it busy is not recorded; nor is that error's shape (given the wrapped ARM shape).
+"""
 import re
+import time
 import uuid
 
 from ... import arm_ids
@@ -13,8 +22,10 @@ _CREDENTIAL_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}")
 
 
 class ManagedIdentityBackend:
-    def __init__(self, resources):
+    def __init__(self, resources, settings=None):
         self.resources = resources
+        self.settings = settings if settings is not None else {}
+        self._writing_until = {}  # normalized identity id -> when its last credential write is done
         self.identities = {}  # normalized id -> body
         self.credentials = {}  # normalized identity id -> {lower-cased name: body}
 
@@ -60,9 +71,20 @@ class ManagedIdentityBackend:
         identity = self.get(sub, rg, name)
         return identity, self.credentials.setdefault(arm_ids.normalize(identity["id"]), {})
 
+    def _start_credential_write(self, identity):
+        key = arm_ids.normalize(identity["id"])
+        now = time.time()
+        if now < self._writing_until.get(key, 0):
+            raise ArmError(409, "ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity",
+                           "Too many Federated Identity Credentials are written concurrently for the managed "
+                           f"identity '{identity['id'].lower()}'. Concurrent Federated Identity Credentials writes "
+                           "under the same managed identity are not supported.")
+        self._writing_until[key] = now + float(self.settings.get("credential_write_seconds") or 0)
+
     def put_credential(self, sub, rg, name, credential_name, properties):
         """Create or replace a credential. The identity takes 20 at most, each issuer and subject pair once."""
         identity, credentials = self._credentials_of(sub, rg, name)
+        self._start_credential_write(identity)
         if not _CREDENTIAL_NAME.fullmatch(credential_name):
             raise bad_request("InvalidParameter", f"The federated identity credential name '{credential_name}' is "
                                                   "invalid: 3 to 120 letters, digits, '-' or '_', starting with a "
@@ -95,7 +117,8 @@ class ManagedIdentityBackend:
         return found
 
     def delete_credential(self, sub, rg, name, credential_name):
-        _, credentials = self._credentials_of(sub, rg, name)
+        identity, credentials = self._credentials_of(sub, rg, name)
+        self._start_credential_write(identity)
         return credentials.pop(credential_name.lower(), None) is not None
 
     def list_credentials(self, sub, rg, name):
