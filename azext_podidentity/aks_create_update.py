@@ -20,8 +20,8 @@ from azure.cli.core.profiles import ResourceType
 from knack.log import get_logger
 
 from azext_podidentity import profile_edits as edits
+from azext_podidentity import retry
 from azext_podidentity.cluster_writer import identity_of, profile_model, profile_of
-from azext_podidentity.retry import WriteRetries, is_cluster_busy, is_cluster_changed
 from azext_podidentity.role_grant import NEEDS_MANAGED_IDENTITY, uses_managed_identity
 
 logger = get_logger(__name__)
@@ -157,7 +157,7 @@ def aks_update(cmd, client, resource_group_name, name, **parameters):
     from azure.core.exceptions import HttpResponseError
     raw_parameters = dict(parameters, cmd=cmd, client=client, resource_group_name=resource_group_name, name=name)
     confirmed = False
-    retries = WriteRetries(cmd.cli_ctx, name)
+    retries = retry.WriteRetries(cmd.cli_ctx, name)
     while True:
         decorator = PodIdentityUpdateDecorator(cmd, client, raw_parameters, ResourceType.MGMT_CONTAINERSERVICE,
                                                removal_confirmed=confirmed)
@@ -171,10 +171,13 @@ def aks_update(cmd, client, resource_group_name, name, **parameters):
         except HttpResponseError as ex:
             if decorator.context.pinned_etag is None:
                 raise  # core's behaviour without the pod identity flags
-            if is_cluster_changed(ex) and not parameters.get("if_match"):
+            kind, state = retry.classify_refusal(ex, lambda: _provisioning_state(client, resource_group_name, name))
+            if kind == retry.CHANGED and not parameters.get("if_match"):
                 retries.after_conflict()  # not the user's own If-Match: read again and re-apply
                 continue
-            if not is_cluster_busy(ex):
+            if kind == retry.BLOCKED:
+                raise retry.blocked_error(ex, name, state) from ex
+            if kind != retry.BUSY:
                 raise
             retries.after_busy(ex)
             continue
@@ -184,6 +187,14 @@ def aks_update(cmd, client, resource_group_name, name, **parameters):
             from azext_podidentity.role_grant import release_grants
             release_grants(cmd, decorator.cluster_identity, decorator.released_identities)
         return result
+
+
+def _provisioning_state(client, resource_group_name, name):
+    from azure.core.exceptions import HttpResponseError
+    try:
+        return client.get(resource_group_name, name).provisioning_state
+    except HttpResponseError:
+        return None
 
 
 aks_create.__signature__ = _with_flags(core_custom.aks_create, CREATE_FLAGS)

@@ -5,12 +5,14 @@
 
 The service checks every pod identity of the profile on each PUT, so one entry whose identity was deleted or
 whose grant was revoked blocks every later change of the cluster, including unrelated ones. Its message names
-the identity's resource id; the entries using that id are the blockers.
+the identity's resource id; the entries using that id are the blockers. For both causes the real service says the
+same "no assignment permission" (Azure/AKS#2943, #3833), so the caller reads each blocking identity once and says
+which identities exist.
 """
 from azext_podidentity import fix_commands
 from azext_podidentity.profile_edits import IDENTITIES
 
-_MISSING_GRANT = "assignment permission"
+MISSING_GRANT = "assignment permission"
 _MISSING_IDENTITY = ("not found", "does not exist", "could not be found")
 
 
@@ -22,27 +24,49 @@ def blockers(message, profile):
             and (e.get("identity") or {}).get("resourceId")]
 
 
-def explain(message, profile, resource_group, cluster_name, principal_id=None):
-    """What to add to the service's message: the blocking pod identities and the commands that unblock them."""
+def _missing_identity(who, identity_id, delete, readd, reported_as_grant):
+    said = (" (the service reports a deleted identity as a missing 'Managed Identity Operator' grant)"
+            if reported_as_grant else "")
+    return (f"{who} blocks this change: its identity '{identity_id}' no longer exists{said}, and the service checks "
+            f"every pod identity on each change. Remove the pod identity:\n  {delete}\n"
+            f"or re-create the identity and run its add again:\n  {readd}")
+
+
+def _missing_grant(who, identity_id, principal_id, delete, readd):
+    lines = [f"{who} blocks this change: the cluster identity no longer holds 'Managed Identity Operator' on its "
+             f"identity '{identity_id}', and the service checks every pod identity on each change."]
+    if principal_id:
+        lines.append(f"Restore the grant:\n  {fix_commands.grant(principal_id, identity_id)}")
+    lines.append(f"or run its add again (it restores the grant when nothing else blocks the cluster):\n  {readd}\n"
+                 f"or remove the pod identity:\n  {delete}")
+    return "\n".join(lines)
+
+
+def explain(message, profile, resource_group, cluster_name, principal_id=None, identity_exists=None):
+    """What to add to the service's message: the blocking pod identities and the commands that unblock them.
+
+    ``identity_exists``: lower-cased identity id -> True, False, or None (could not be read), for the identities
+    named by a "no assignment permission" message.
+    """
     text = (message or "").lower()
+    identity_exists = identity_exists or {}
     lines = []
     for entry in blockers(message, profile):
         identity_id = entry["identity"]["resourceId"]
         who = f"Pod identity '{entry['name']}' in namespace '{entry['namespace']}'"
         readd = fix_commands.readd(resource_group, cluster_name, entry)
         delete = fix_commands.delete(resource_group, cluster_name, entry)
-        if _MISSING_GRANT in text:
-            lines.append(f"{who} blocks this change: the cluster identity no longer holds 'Managed Identity "
-                         f"Operator' on its identity '{identity_id}', and the service checks every pod identity "
-                         "on each change.")
-            if principal_id:
-                lines.append(f"Restore the grant:\n  {fix_commands.grant(principal_id, identity_id)}")
-            lines.append(f"or run its add again (it restores the grant when nothing else blocks the cluster):\n"
-                         f"  {readd}\nor remove the pod identity:\n  {delete}")
+        if MISSING_GRANT in text:
+            exists = identity_exists.get(identity_id.lower())
+            if exists is False:
+                lines.append(_missing_identity(who, identity_id, delete, readd, reported_as_grant=True))
+            else:
+                if exists is None:
+                    lines.append(f"Whether identity '{identity_id}' still exists could not be read; the service "
+                                 "says the same for a deleted identity as for a missing grant.")
+                lines.append(_missing_grant(who, identity_id, principal_id, delete, readd))
         elif any(phrase in text for phrase in _MISSING_IDENTITY):
-            lines.append(f"{who} blocks this change: its identity '{identity_id}' no longer exists, and the service "
-                         f"checks every pod identity on each change. Remove the pod identity:\n  {delete}\n"
-                         f"or re-create the identity and run its add again:\n  {readd}")
+            lines.append(_missing_identity(who, identity_id, delete, readd, reported_as_grant=False))
         else:
             lines.append(f"The service refused this change because of pod identity '{entry['name']}' in namespace "
                          f"'{entry['namespace']}' (identity '{identity_id}'). To remove it:\n  {delete}")

@@ -5,7 +5,8 @@
 
 GET the cluster, apply a pure edit to its profile, send nothing when the edit changes nothing, else PUT
 the whole cluster with ``If-Match`` set to the eTag just read. When another writer got there first
-(412) the cluster is read again and the same edit re-applied, so concurrent changes are never lost.
+(412, or AKS's 409 EtagMismatch) the cluster is read again and the same edit re-applied, so concurrent changes are
+never lost; a busy cluster is waited for; a 409 that waiting cannot clear fails at once (``retry``).
 """
 import time
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from azure.cli.core.azclierror import AzureResponseError, InvalidArgumentValueEr
 from knack.log import get_logger
 
 from azext_podidentity import profile_edits
-from azext_podidentity.retry import WriteRetries, is_cluster_busy, is_cluster_changed, sleep_before_retry
+from azext_podidentity import retry
 from azext_podidentity.sdk_models import from_rest, if_match_arguments, to_rest
 
 logger = get_logger(__name__)
@@ -75,7 +76,7 @@ def apply_profile_edit(target, edit, cluster=None, granted_identity=None, unchan
     nothing changes. Removals pass ``require_enabled=False``: removing what is not there is a no-op even when pod
     identity is off.
     """
-    retries = WriteRetries(target.cmd.cli_ctx, target.cluster_name)
+    retries = retry.WriteRetries(target.cmd.cli_ctx, target.cluster_name)
     while True:
         if cluster is None:
             cluster, profile = get_cluster(target), None
@@ -139,29 +140,51 @@ def _begin_put(target, cluster, granted_identity, profile):
             return target.client.begin_create_or_update(
                 target.resource_group_name, target.cluster_name, cluster, headers=target.headers, **kwargs)
         except HttpResponseError as ex:
-            if is_cluster_changed(ex):
+            kind, state = retry.classify_refusal(ex, lambda: _provisioning_state(target))
+            if kind == retry.CHANGED:
                 raise _ClusterChanged() from ex
-            if is_cluster_busy(ex):
+            if kind == retry.BUSY:
                 raise _ClusterBusy(ex) from ex
+            if kind == retry.BLOCKED:
+                raise retry.blocked_error(ex, target.cluster_name, state) from ex
             # A grant this command just created takes a while to reach AKS: wait for it, bounded.
             waiting = (granted_identity and ex.status_code == 400 and _NO_GRANT_YET in str(ex.message)
                        and granted_identity.lower() in str(ex.message).lower())
             if not waiting or time.monotonic() >= deadline:
                 _raise_with_blockers(target, cluster, profile, ex)
             attempt += 1
-            delay = sleep_before_retry(attempt, base=1.0, cap=10.0)
+            delay = retry.sleep_before_retry(attempt, base=1.0, cap=10.0)
             logger.warning("The new 'Managed Identity Operator' role assignment is not visible to AKS yet; "
                            "retried after %.1f s (attempt %d).", delay, attempt)
 
 
+def _provisioning_state(target):
+    """The cluster's provisioningState now, or None when it cannot be read (for deciding whether to wait)."""
+    from azure.core.exceptions import HttpResponseError
+    try:
+        return get_cluster(target).provisioning_state
+    except HttpResponseError:
+        return None
+
+
 def _raise_with_blockers(target, cluster, profile, error):
-    """A refused write: keep the service's code and message, and name the pod identities that blocked it."""
-    from azext_podidentity.blocked_write import explain
+    """A refused write: keep the service's code and message, and name the pod identities that blocked it.
+
+    The service says "no assignment permission" both for a revoked grant and for an identity that was deleted, so
+    each blocking identity is read once to tell which advice applies.
+    """
+    from azext_podidentity import blocked_write
+    from azext_podidentity.identities import identity_exists
     from azext_podidentity.role_grant import principal_id_or_none
     explanation = None
     if error.status_code == 400:
-        explanation = explain(str(error.message), profile, target.resource_group_name, target.cluster_name,
-                              principal_id_or_none(identity_of(cluster)))
+        message = str(error.message)
+        existing = {}
+        if blocked_write.MISSING_GRANT in message.lower():
+            existing = {e["identity"]["resourceId"].lower(): identity_exists(target.cmd, e["identity"]["resourceId"])
+                        for e in blocked_write.blockers(message, profile)}
+        explanation = blocked_write.explain(message, profile, target.resource_group_name, target.cluster_name,
+                                            principal_id_or_none(identity_of(cluster)), existing)
     if not explanation:
         raise error
     raise AzureResponseError(f"{error.message}\n{explanation}") from error

@@ -81,10 +81,10 @@ def _scan_subscription(client, subscription_id):
 
 
 def _error_of(response):
+    """The service's code and message, whether its error is wrapped in ``error`` (ARM) or not (AKS)."""
+    from azext_podidentity import service_errors
     try:
-        error = response.json().get("error") or {}
+        body = response.json()
     except ValueError:
-        error = {}
-    if error.get("code") or error.get("message"):
-        return f"({error.get('code')}) {error.get('message')}"
-    return f"HTTP {response.status_code} {response.reason or ''}".strip()
+        body = None
+    return service_errors.describe(service_errors.parse(body), response.status_code, response.reason)

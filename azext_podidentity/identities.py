@@ -26,6 +26,20 @@ def get_user_assigned_identity(cmd, identity_resource_id):
             f"{ex.message}") from ex
 
 
+def identity_exists(cmd, identity_resource_id):
+    """True or False after one GET; None when the identity could not be read (for example no access to it)."""
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.exceptions import ResourceNotFoundError as NotFound
+    client, resource_group, name = _msi_client(cmd, identity_resource_id)
+    try:
+        client.user_assigned_identities.get(resource_group_name=resource_group, resource_name=name)
+    except NotFound:
+        return False
+    except HttpResponseError:
+        return None
+    return True
+
+
 def read_identity_facts(cmd, identity_resource_id, cluster_principal_id=None):
     """What `check` needs of an identity, in two requests at most: {"exists", "clientId", "principalId", "error",
     "grantHeld", "grantError"}. A 404 is a fact, not a failure; any other refusal (for example no read access in
@@ -57,12 +71,47 @@ def list_credentials(cmd, identity_resource_id):
             for c in client.federated_identity_credentials.list(resource_group, name)]
 
 
+CONCURRENT_CREDENTIAL_WRITES = "ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity"
+CREDENTIAL_WRITE_WAIT_SECONDS = 120
+
+
 def create_credential(cmd, identity_resource_id, credential_name, issuer, subject, audience):
+    """Create (or replace) one federated identity credential.
+
+    The service refuses credential writes to one identity that overlap (409, for example another `migrate` of a
+    cluster that shares the identity): such a write is tried again with jittered backoff for up to two minutes.
+    """
+    import time
+
+    from azure.cli.core.azclierror import AzureResponseError
     from azure.cli.core.profiles import ResourceType
+    from azure.core.exceptions import HttpResponseError
+    from knack.log import get_logger
+
+    from azext_podidentity import service_errors
+    from azext_podidentity.retry import sleep_before_retry
     # the model of the API version the CLI's profile selects for the client
     FederatedIdentityCredential = cmd.get_models("FederatedIdentityCredential",  # pylint: disable=invalid-name
                                                  resource_type=ResourceType.MGMT_MSI)
     client, resource_group, name = _msi_client(cmd, identity_resource_id)
-    return client.federated_identity_credentials.create_or_update(
-        resource_group, name, credential_name,
-        FederatedIdentityCredential(issuer=issuer, subject=subject, audiences=[audience]))
+    deadline = time.monotonic() + CREDENTIAL_WRITE_WAIT_SECONDS
+    attempt = 0
+    while True:
+        try:
+            return client.federated_identity_credentials.create_or_update(
+                resource_group, name, credential_name,
+                FederatedIdentityCredential(issuer=issuer, subject=subject, audiences=[audience]))
+        except HttpResponseError as ex:
+            fields = service_errors.of_exception(ex)
+            if ex.status_code != 409 or fields["code"] != CONCURRENT_CREDENTIAL_WRITES:
+                raise
+            if time.monotonic() >= deadline:
+                raise AzureResponseError(
+                    f"{service_errors.describe(fields)}\nOther writes to the federated credentials of identity "
+                    f"'{identity_resource_id}' kept overlapping with this one for {CREDENTIAL_WRITE_WAIT_SECONDS} s. "
+                    "Run the command again: credentials already created are kept and not created twice.") from ex
+            attempt += 1
+            delay = sleep_before_retry(attempt, base=1.0, cap=10.0)
+            get_logger(__name__).warning(
+                "Another write to the federated credentials of identity '%s' was in progress; credential '%s' "
+                "retried after %.1f s (attempt %d).", identity_resource_id, credential_name, delay, attempt)

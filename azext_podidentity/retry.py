@@ -4,16 +4,21 @@
 """The only places the extension waits: after a failure, bounded, with jitter; and between the polls of a `wait`
 command, as often and as long as its user asked.
 
-Cluster writes meet two refusals worth retrying: 412 (another writer changed the cluster since it was read:
-read again and re-apply, a bounded number of times) and 409 OperationNotAllowed (another operation is
-running: wait for it, within a time budget that `az config set podidentity.busy_wait_seconds=N` or
-AZURE_PODIDENTITY_BUSY_WAIT_SECONDS changes).
+Cluster writes meet two refusals worth retrying: the cluster changed since it was read (412, and AKS's own
+409 EtagMismatch "Another operation is in progress", which is its internal eTag race: read again and re-apply, a
+bounded number of times), and the cluster is busy (409 OperationNotAllowed while another operation runs: wait for
+it, within a time budget that `az config set podidentity.busy_wait_seconds=N` or AZURE_PODIDENTITY_BUSY_WAIT_SECONDS
+changes). The service also answers 409 OperationNotAllowed for blocks that waiting never clears (for example a node
+disruption policy): a 409 whose message does not say that another operation is in progress counts as busy only
+while the cluster's own provisioningState says an operation runs.
 """
 import random
 import time
 
 from azure.cli.core.azclierror import AzureResponseError
 from knack.log import get_logger
+
+from azext_podidentity import service_errors
 
 logger = get_logger(__name__)
 
@@ -32,16 +37,36 @@ def sleep_before_retry(attempt, base=0.5, cap=15.0):
     return delay
 
 
-def is_cluster_changed(error):
-    """412: another writer changed the cluster since it was read (older SDKs do not map it to an error type)."""
-    return getattr(error, "status_code", None) == 412
+CHANGED, BUSY, BLOCKED = "changed", "busy", "blocked"
+# provisioningState values of a cluster that runs no operation; any other one means an operation runs
+SETTLED_STATES = ("succeeded", "failed", "canceled")
+_IN_PROGRESS_WORDS = ("in progress", "another operation")
 
 
-def is_cluster_busy(error):
-    """409 OperationNotAllowed: the service refuses a write while another operation runs on the cluster."""
-    code = getattr(getattr(error, "error", None), "code", None)
-    return getattr(error, "status_code", None) == 409 and (code == "OperationNotAllowed"
-                                                           or "OperationNotAllowed" in str(error))
+def classify_refusal(error, read_provisioning_state):
+    """(CHANGED, BUSY, BLOCKED or None, the provisioningState read or None) for a refused cluster write.
+
+    ``read_provisioning_state()`` is called only when the service's answer leaves open whether waiting helps.
+    """
+    status = getattr(error, "status_code", None)
+    fields = service_errors.of_exception(error)
+    if status == 412 or (status == 409 and fields["code"] == "EtagMismatch"):
+        return CHANGED, None
+    if status != 409 or fields["code"] != "OperationNotAllowed":
+        return None, None
+    if any(words in (fields["message"] or "").lower() for words in _IN_PROGRESS_WORDS):
+        return BUSY, None
+    state = read_provisioning_state()
+    return (BUSY if state and state.lower() not in SETTLED_STATES else BLOCKED), state
+
+
+def blocked_error(error, cluster_name, provisioning_state):
+    """A 409 that waiting cannot clear: fail now, with the service's code, subcode and message."""
+    return AzureResponseError(
+        f"{service_errors.describe(service_errors.of_exception(error))}\nThe service refuses this change of cluster "
+        f"'{cluster_name}', and waiting will not clear it: the cluster runs no other operation (provisioningState: "
+        f"{provisioning_state or 'unknown'}). Nothing was changed. Resolve what the service's message names, then "
+        "run the command again.")
 
 
 def poll(check, interval, timeout):
@@ -83,8 +108,8 @@ class WriteRetries:
         waited = now - self._busy_since
         if waited >= self.busy_budget:
             raise AzureResponseError(
-                f"{error.message if hasattr(error, 'message') else error}\nCluster '{self.cluster_name}' is still "
-                f"busy after {waited:.0f} s of waiting: another operation is in progress. Run the command again "
+                f"{service_errors.describe(service_errors.of_exception(error))}\nCluster '{self.cluster_name}' is "
+                f"still busy after {waited:.0f} s of waiting: another operation is in progress. Run the command again "
                 "once it has finished.") from error
         self.busy_retries += 1
         delay = min(backoff_seconds(self.busy_retries, base=2.0, cap=30.0), self.busy_budget - waited)

@@ -55,12 +55,21 @@ def _is_within(scope, ancestor):
     return scope == ancestor or scope.startswith(ancestor + "/")
 
 
+def _applies_at(identity_id, scope):
+    """An assignment's scope that covers the identity: the identity, a group or subscription above it, the root
+    scope ``/``, or a management group (an ``atScope()`` listing at the identity returns one only when the
+    identity's subscription sits below it; which one cannot be told from the ids)."""
+    if scope.lower().startswith("/providers/microsoft.management/managementgroups/"):
+        return True
+    return _is_within(identity_id, scope)
+
+
 def holds_operator_role(assignments, principal_id, identity_id):
-    """Pure: does any listed assignment give ``principal_id`` the role at the identity or above it?"""
+    """Pure: does any assignment listed at the identity's scope give ``principal_id`` the role there?"""
     for a in assignments:
         if ((a.get("roleDefinitionId") or "").lower().endswith(MANAGED_IDENTITY_OPERATOR)
                 and (a.get("principalId") or "").lower() == principal_id.lower()
-                and _is_within(identity_id, a.get("scope") or "")):
+                and _applies_at(identity_id, a.get("scope") or "")):
             return True
     return False
 
