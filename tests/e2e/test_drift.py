@@ -140,10 +140,17 @@ def test_a_write_blocked_by_a_deleted_identity_names_it_and_leaves_no_grant(az, 
     emulator.delete_identity(names.identity_rg, "p2-identity")
     fresh = emulator.seed_identity(names.identity_rg, "fresh")
     before = profile(emulator, names)
+    emulator.call("DELETE", "/_emulator/requests")
     result = az(*pod_identity_args(names, fresh, name="p4"))
     assert result.exit_code == 1
-    assert f"The user assigned identity '{three['p2']['id']}'" in result.stderr  # the service's message, kept
-    assert "Pod identity 'p2' in namespace 'shop' blocks this change" in result.stderr
+    # the real service's message for a deleted identity is the missing-grant one, and it is kept
+    assert ("(PodIdentityAddonIdentitiesAssignmentError) Cluster identity has no assignment permission over identity "
+            f"'resourceId: {three['p2']['id']} - clientId: ") in result.stderr
+    # one GET of p2's identity tells the two apart: the advice is for a deleted identity, not a grant
+    assert len(emulator.arm_requests("GET", "/userAssignedIdentities/p2-identity")) == 1
+    assert (f"Pod identity 'p2' in namespace 'shop' blocks this change: its identity '{three['p2']['id']}' no "
+            "longer exists") in result.stderr
+    assert "Restore the grant" not in result.stderr
     assert (f"az aks pod-identity delete --resource-group {names.rg} --cluster-name {names.cluster} "
             "--namespace shop --name p2") in result.stderr
     assert "Removed the 'Managed Identity Operator' grant" in result.stderr
@@ -163,7 +170,9 @@ def test_a_write_blocked_by_a_revoked_grant_names_the_entry_and_the_grant(az, em
                 "--namespace", "shop", "--name", "legacy", "--pod-labels", "app=legacy")
     assert result.exit_code == 1
     assert "Cluster identity has no assignment permission over identity" in result.stderr
-    assert "Pod identity 'p3' in namespace 'shop' blocks this change" in result.stderr
+    assert "Pod identity 'p3' in namespace 'shop' blocks this change: the cluster identity no longer holds" \
+        in result.stderr
+    assert "Restore the grant" in result.stderr and "no longer exists" not in result.stderr
     assert f"--assignee-object-id {principal} --assignee-principal-type ServicePrincipal --scope " \
            f"{three['p3']['id']} --name " in result.stderr
     readd = " ".join(pod_identity_args(names, three["p3"], name="p3")).replace(" -g ", " --resource-group ")

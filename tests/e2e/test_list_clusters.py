@@ -68,12 +68,14 @@ def test_table_and_one_named_subscription(az, emulator, fleet):
     assert {r["path"].split("/")[2] for r in emulator.arm_requests("GET", LISTING)} == {OTHER_SUBSCRIPTION}
 
 
-def test_a_subscription_that_refuses_is_named_and_the_others_are_reported(az, emulator, fleet):
-    emulator.add_fault(method="GET", path=f"/subscriptions/{OTHER_SUBSCRIPTION}{LISTING}$", status=403,
-                       code="AuthorizationFailed", message="The client does not have authorization to perform "
-                       "action 'Microsoft.ContainerService/managedClusters/read'.", count=1)
+@pytest.mark.parametrize("shape", ["arm", "aks"])  # {"error": {...}} from ARM, unwrapped from the AKS provider
+def test_a_subscription_that_refuses_is_named_and_the_others_are_reported(az, emulator, fleet, shape):
+    message = ("The client does not have authorization to perform action "
+               "'Microsoft.ContainerService/managedClusters/read'.")
+    emulator.add_fault(method="GET", path=f"/subscriptions/{OTHER_SUBSCRIPTION}{LISTING}$", status=403, shape=shape,
+                       code="AuthorizationFailed", message=message, count=1)
     result = az.ok("aks", "pod-identity", "list-clusters")
-    assert f"Subscription '{OTHER_SUBSCRIPTION}' was not scanned: (AuthorizationFailed)" in result.stderr
+    assert f"Subscription '{OTHER_SUBSCRIPTION}' was not scanned: (AuthorizationFailed) {message}" in result.stderr
     assert reported(result.json) == [r for r in fleet if r["subscriptionId"] == emulator.subscription]
 
 

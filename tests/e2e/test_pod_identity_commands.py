@@ -170,8 +170,9 @@ def test_stale_identity_without_permission_fails_fast_with_the_service_message(
     emulator.reset_test_controls()
     result = az(*pod_identity_args(names, other, name="second"))
     assert result.exit_code == 1
-    assert f"Cluster identity has no assignment permission over identity 'resourceId: {identity['id']}'" \
-        in result.stderr
+    assert ("(PodIdentityAddonIdentitiesAssignmentError) Cluster identity has no assignment permission over identity "
+            f"'resourceId: {identity['id']} - clientId: {identity['properties']['clientId']} - objectId: "
+            f"{identity['properties']['principalId']}'") in result.stderr
     assert len(cluster_puts(emulator)) == 1  # no waiting: the stale identity is not the one just granted
 
 

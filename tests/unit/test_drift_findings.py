@@ -127,6 +127,21 @@ def test_a_blocked_write_on_a_missing_grant_gives_the_grant_first():
     assert "az role assignment create" not in blocked_write.explain(message, profile, "rg", "c1", None)
 
 
+def test_no_assignment_permission_for_a_deleted_identity_gets_the_deleted_identity_advice():
+    """The real service says the same for both causes; what the caller read of the identity decides."""
+    profile = {"userAssignedIdentities": [entry("a")]}
+    message = (f"Cluster identity has no assignment permission over identity 'resourceId: {RID.lower()}a - clientId: "
+               "c - objectId: o'. Please grant at least 'Managed Identity Operator' permission before assigning pod "
+               "identity.")
+    gone = blocked_write.explain(message, profile, "rg", "c1", PRINCIPAL, {(RID + "a").lower(): False})
+    assert "no longer exists (the service reports a deleted identity as a missing" in gone
+    assert "az role assignment create" not in gone and "az aks pod-identity delete" in gone
+    there = blocked_write.explain(message, profile, "rg", "c1", PRINCIPAL, {(RID + "a").lower(): True})
+    assert "Restore the grant" in there and "no longer exists" not in there
+    unknown = blocked_write.explain(message, profile, "rg", "c1", PRINCIPAL, {(RID + "a").lower(): None})
+    assert "could not be read" in unknown and "Restore the grant" in unknown
+
+
 def test_a_message_that_names_no_entry_adds_nothing():
     assert blocked_write.explain("Name 'X' is invalid.", {"userAssignedIdentities": [entry("a")]}, "rg", "c1") is None
 

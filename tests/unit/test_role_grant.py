@@ -13,7 +13,9 @@ def grant(scope, role=MIO, principal="p1"):
 
 
 @pytest.mark.parametrize("scope", [IDENTITY, IDENTITY.lower(), "/subscriptions/s1/resourcegroups/rg",
-                                   "/subscriptions/S1", "/"])
+                                   "/subscriptions/S1", "/",
+                                   # atScope() lists a management group's assignment only when it covers the scope
+                                   "/providers/Microsoft.Management/managementGroups/tenant-root"])
 def test_grant_at_or_above_the_identity_counts(scope):
     assert holds_operator_role([grant(scope)], "P1", IDENTITY)
 
