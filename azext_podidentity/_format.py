@@ -27,6 +27,11 @@ def migration_table(result):
             for i in (result or {}).get("podIdentities") or []]
 
 
+def prune_table(result):
+    return [{"Name": i["name"], "Namespace": i["namespace"], "Identity": i["identityResourceId"],
+             "Action": i["action"]} for i in (result or {}).get("podIdentities") or []]
+
+
 def check_table(result):
     """One row per problem, each with the command that fixes it; one row saying so when there is none."""
     rows = [{"PodIdentity": f"{p['namespace']}/{p['podIdentity']}" if p.get("podIdentity") else "(cluster)",

@@ -53,12 +53,31 @@ long-summary: >-
   'az aks pod-identity add' created for it is removed too (system-assigned cluster identities only: a
   user-assigned control-plane identity may serve other clusters, so its grant is kept and a warning says so).
   Grants made otherwise, or inherited, are never removed. Deleting a pod identity that does not exist changes
-  nothing and succeeds with a warning.
+  nothing and succeeds with a warning. Several pod identities whose identities were deleted refuse each other's
+  removal one at a time: remove them together with 'az aks pod-identity prune'.
 examples:
   - name: Remove a pod identity.
     text: |
       az aks pod-identity delete --resource-group myResourceGroup --cluster-name myAKSCluster \\
           --namespace my-app --name my-pod-identity
+"""
+
+helps["aks pod-identity prune"] = """
+type: command
+short-summary: Remove, in one change, every pod identity whose identity no longer exists.
+long-summary: >-
+  The service checks every pod identity of the cluster on each change, and answers for a deleted identity as for a
+  missing grant. When several pod identities lost their identities (for example when the resource group that held
+  them was deleted), removing any one of them alone is refused because of the others. This command reads each
+  identity once, lists the pod identities whose identity is gone, asks for confirmation (--yes skips it; without a
+  terminal and without --yes nothing is removed), and removes them all in one change of the cluster, with If-Match.
+  Pod identities whose identity exists, or could not be read, are kept. Then, as 'delete' does, the grants that
+  'az aks pod-identity add' created for the removed identities are removed. Running it again changes nothing.
+examples:
+  - name: See which pod identities would be removed, changing nothing.
+    text: az aks pod-identity prune --resource-group myResourceGroup --cluster-name myAKSCluster --dry-run -o table
+  - name: Remove them without a prompt, as a pipeline does.
+    text: az aks pod-identity prune --resource-group myResourceGroup --cluster-name myAKSCluster --yes
 """
 
 helps["aks pod-identity check"] = """
@@ -68,7 +87,9 @@ long-summary: >-
   For each pod identity: whether its identity still exists, whether the entry's client and object ids are the
   identity's, whether the cluster identity holds 'Managed Identity Operator' on it (at its scope or above), and its
   provisioning state. For the cluster: managed identity and kubenet consent. Every problem names the pod identity
-  and the command that fixes it. Only reads: the cluster once, then each identity and its grants once. Exits 0
+  and the command that fixes it, in an order in which the fixes work one after another (several pod identities
+  whose identities are gone get one 'prune' that removes them together). Only reads: the cluster once, then each
+  identity and its grants once. Exits 0
   when there is no problem, 1 when there is one (the report is printed first), so that a pipeline can gate on it.
 examples:
   - name: Check a cluster and show the problems with their fixes as a table.

@@ -76,6 +76,12 @@ def _pod_identity_arguments(self):
         c.argument("interval", type=int, help="Polling interval in seconds.")
         c.argument("timeout", type=int, help="Maximum wait in seconds.")
 
+    with self.argument_context("aks pod-identity prune") as c:
+        c.argument("dry_run", options_list=["--dry-run"], action="store_true",
+                   help="Change nothing; list the pod identities that would be removed.")
+        c.argument("yes", options_list=["--yes", "-y"], action="store_true",
+                   help="Do not prompt for confirmation. Without a terminal and without --yes nothing is removed.")
+
     with self.argument_context("aks pod-identity list-clusters") as c:
         c.argument("subscriptions", options_list=["--subscriptions"], nargs="+",
                    help="Space-separated subscription ids (or names known to 'az account list') to scan. Defaults "

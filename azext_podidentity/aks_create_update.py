@@ -185,7 +185,9 @@ def aks_update(cmd, client, resource_group_name, name, **parameters):
             logger.warning("Removed %s.", item)
         if decorator.released_identities:
             from azext_podidentity.role_grant import release_grants
-            release_grants(cmd, decorator.cluster_identity, decorator.released_identities)
+            release_grants(cmd, decorator.cluster_identity, decorator.released_identities,
+                           still_used=lambda identity_id: edits.uses_identity(
+                               profile_of(client.get(resource_group_name, name)), identity_id))
         return result
 
 

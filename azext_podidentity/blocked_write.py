@@ -42,14 +42,26 @@ def _missing_grant(who, identity_id, principal_id, delete, readd):
     return "\n".join(lines)
 
 
-def explain(message, profile, resource_group, cluster_name, principal_id=None, identity_exists=None):
+def explain(message, profile, resource_group, cluster_name, principal_id=None, identity_exists=None, before=None):
     """What to add to the service's message: the blocking pod identities and the commands that unblock them.
 
     ``identity_exists``: lower-cased identity id -> True, False, or None (could not be read), for the identities
-    named by a "no assignment permission" message.
+    named by a "no assignment permission" message, and for every identity of the profile once one of those is gone:
+    several pod identities whose identities are gone are named together, with the one command that removes them.
+    ``before``: the profile as it was read, whose entries count too (one that this change removes is gone as well).
     """
     text = (message or "").lower()
     identity_exists = identity_exists or {}
+    everyone = {(e["name"], e["namespace"]): e for e in ((before or {}).get(IDENTITIES) or []) +
+                (profile.get(IDENTITIES) or [])}
+    gone = [e for e in everyone.values()
+            if identity_exists.get(((e.get("identity") or {}).get("resourceId") or "").lower()) is False]
+    if MISSING_GRANT in text and len(gone) > 1:
+        named = ", ".join(f"'{e['name']}' in namespace '{e['namespace']}'" for e in gone)
+        return (f"Pod identities {named} block this change: their identities no longer exist (the service reports a "
+                "deleted identity as a missing 'Managed Identity Operator' grant, one at a time), and removing any "
+                "one of them alone is refused because of the others. Remove them together, in one change:\n  "
+                f"{fix_commands.prune(resource_group, cluster_name)}")
     lines = []
     for entry in blockers(message, profile):
         identity_id = entry["identity"]["resourceId"]

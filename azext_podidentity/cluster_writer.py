@@ -25,6 +25,15 @@ _NO_GRANT_YET = "no assignment permission over identity"
 
 
 @dataclass
+class OwnGrant:
+    """The grant a change needs for the identity it adds: ``created`` names the one this command created (None when it
+    found one in place); ``restore()`` makes sure one exists again and returns the name of a grant it created."""
+    identity_id: str
+    created: str = None
+    restore: object = None
+
+
+@dataclass
 class ClusterTarget:
     cmd: object
     client: object
@@ -67,7 +76,7 @@ def ensure_pod_identity_enabled(target, cluster):
         f"Pod identity is not enabled on cluster '{target.cluster_name}'. Enable it first with:\n  {command}")
 
 
-def apply_profile_edit(target, edit, cluster=None, granted_identity=None, unchanged_message=None,
+def apply_profile_edit(target, edit, cluster=None, own_grant=None, unchanged_message=None,
                        require_enabled=True, profile=None):
     """Apply ``edit`` (profile dict -> new profile dict, or None for no change); return the cluster.
 
@@ -89,7 +98,7 @@ def apply_profile_edit(target, edit, cluster=None, granted_identity=None, unchan
                 logger.warning(unchanged_message)
             return cluster
         try:
-            return _write(target, cluster, before, after, granted_identity)
+            return _write(target, cluster, before, after, own_grant)
         except _ClusterChanged:
             retries.after_conflict()
         except _ClusterBusy as busy:
@@ -107,11 +116,11 @@ class _ClusterBusy(Exception):
         self.error = error
 
 
-def _write(target, cluster, before, after, granted_identity):
+def _write(target, cluster, before, after, own_grant):
     from azure.cli.core.commands import LongRunningOperation
     from azure.core.exceptions import HttpResponseError
     cluster.pod_identity_profile = profile_model(target.cmd, after)
-    poller = _begin_put(target, cluster, granted_identity, after)
+    poller = _begin_put(target, cluster, own_grant, after, before)
     if target.no_wait:
         return None
     touched = profile_edits.changed_identities(before, after)
@@ -128,7 +137,13 @@ def _write(target, cluster, before, after, granted_identity):
     return result
 
 
-def _begin_put(target, cluster, granted_identity, profile):
+def _refused_for_own_grant(error, own_grant):
+    message = str(error.message).lower()
+    return (own_grant is not None and error.status_code == 400 and _NO_GRANT_YET in message
+            and own_grant.identity_id.lower() in message)
+
+
+def _begin_put(target, cluster, own_grant, profile, before):
     from azure.core.exceptions import HttpResponseError
     deadline = time.monotonic() + GRANT_REPLICATION_WAIT_SECONDS
     attempt = 0
@@ -147,11 +162,19 @@ def _begin_put(target, cluster, granted_identity, profile):
                 raise _ClusterBusy(ex) from ex
             if kind == retry.BLOCKED:
                 raise retry.blocked_error(ex, target.cluster_name, state) from ex
+            own = _refused_for_own_grant(ex, own_grant)
+            if own and not own_grant.created and own_grant.restore:
+                # The grant was in place when this command looked; a concurrent delete may have removed it since.
+                own_grant.created = own_grant.restore()
+                if own_grant.created:
+                    deadline = time.monotonic() + GRANT_REPLICATION_WAIT_SECONDS
+                    logger.warning("The 'Managed Identity Operator' grant on '%s' was removed while this command ran "
+                                   "(a concurrent delete?); it was created again.", own_grant.identity_id)
+                    continue
             # A grant this command just created takes a while to reach AKS: wait for it, bounded.
-            waiting = (granted_identity and ex.status_code == 400 and _NO_GRANT_YET in str(ex.message)
-                       and granted_identity.lower() in str(ex.message).lower())
+            waiting = own and own_grant.created
             if not waiting or time.monotonic() >= deadline:
-                _raise_with_blockers(target, cluster, profile, ex)
+                _raise_with_blockers(target, cluster, profile, before, ex)
             attempt += 1
             delay = retry.sleep_before_retry(attempt, base=1.0, cap=10.0)
             logger.warning("The new 'Managed Identity Operator' role assignment is not visible to AKS yet; "
@@ -167,24 +190,37 @@ def _provisioning_state(target):
         return None
 
 
-def _raise_with_blockers(target, cluster, profile, error):
+def _read_existence(cmd, entries, known):
+    """lower-cased identity id -> whether it exists (None: unreadable), one GET per identity not in ``known``."""
+    from azext_podidentity.identities import identity_exists
+    found = dict(known)
+    for entry in entries:
+        identity_id = profile_edits.identity_id_of(entry)
+        if identity_id and identity_id.lower() not in found:
+            found[identity_id.lower()] = identity_exists(cmd, identity_id)
+    return found
+
+
+def _raise_with_blockers(target, cluster, profile, before, error):
     """A refused write: keep the service's code and message, and name the pod identities that blocked it.
 
     The service says "no assignment permission" both for a revoked grant and for an identity that was deleted, so
-    each blocking identity is read once to tell which advice applies.
+    each blocking identity is read once to tell which advice applies; when one is gone, so are the others read: the
+    service names one blocker at a time, and several deleted identities are removed together.
     """
     from azext_podidentity import blocked_write
-    from azext_podidentity.identities import identity_exists
     from azext_podidentity.role_grant import principal_id_or_none
     explanation = None
     if error.status_code == 400:
         message = str(error.message)
         existing = {}
         if blocked_write.MISSING_GRANT in message.lower():
-            existing = {e["identity"]["resourceId"].lower(): identity_exists(target.cmd, e["identity"]["resourceId"])
-                        for e in blocked_write.blockers(message, profile)}
+            existing = _read_existence(target.cmd, blocked_write.blockers(message, profile), {})
+            if False in existing.values():  # a deleted identity: are there others? they go together
+                everyone = (before.get(profile_edits.IDENTITIES) or []) + (profile.get(profile_edits.IDENTITIES) or [])
+                existing = _read_existence(target.cmd, everyone, existing)
         explanation = blocked_write.explain(message, profile, target.resource_group_name, target.cluster_name,
-                                            principal_id_or_none(identity_of(cluster)), existing)
+                                            principal_id_or_none(identity_of(cluster)), existing, before)
     if not explanation:
         raise error
     raise AzureResponseError(f"{error.message}\n{explanation}") from error

@@ -3,7 +3,7 @@
 # --------------------------------------------------------------------------------------------
 from azext_podidentity._client_factory import cf_managed_clusters
 from azext_podidentity._format import (check_table, fleet_table, migration_table, pod_identities_table,
-                                       pod_identity_exceptions_table)
+                                       pod_identity_exceptions_table, prune_table)
 
 
 def _validator(name):
@@ -56,6 +56,8 @@ def load_command_table(self, args):
         g.custom_command("check", "aks_pod_identity_check", table_transformer=check_table,
                          validator=validate_cluster_read)
         g.custom_command("list-clusters", "aks_pod_identity_list_clusters", table_transformer=fleet_table)
+        g.custom_command("prune", "aks_pod_identity_prune", supports_no_wait=True, table_transformer=prune_table,
+                         validator=validate_cluster_read)
 
     with self.command_group("aks pod-identity exception", custom_command_type=custom,
                             client_factory=cf_managed_clusters, is_preview=True) as g:

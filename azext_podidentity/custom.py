@@ -5,8 +5,8 @@
 from knack.log import get_logger
 
 from azext_podidentity import profile_edits as edits
-from azext_podidentity.cluster_writer import (ClusterTarget, apply_profile_edit, ensure_pod_identity_enabled,
-                                              get_cluster, identity_of, profile_of)
+from azext_podidentity.cluster_writer import (ClusterTarget, OwnGrant, apply_profile_edit,
+                                              ensure_pod_identity_enabled, get_cluster, identity_of, profile_of)
 from azext_podidentity.sdk_models import to_rest
 from azext_podidentity.validation import parse_custom_headers
 
@@ -51,19 +51,21 @@ def aks_pod_identity_add(cmd, client, resource_group_name, cluster_name, identit
                                                      binding_selector=binding_selector))
     identity = get_user_assigned_identity(cmd, identity_resource_id)
     principal_id = cluster_principal_id(identity_of(cluster))
-    created = ensure_operator_role(cmd, principal_id, identity_resource_id)
+    own_grant = OwnGrant(identity_resource_id, ensure_operator_role(cmd, principal_id, identity_resource_id),
+                         restore=lambda: ensure_operator_role(cmd, principal_id, identity_resource_id))
     entry = edits.identity_entry(identity_name, identity_namespace, identity_resource_id, identity.client_id,
                                  identity.principal_id, binding_selector)
     existing = edits.find(current.get(edits.IDENTITIES), identity_name, identity_namespace)
+    resend = own_grant.created is not None
     try:
         result = apply_profile_edit(
-            target, lambda profile: edits.add_identity(profile, entry, resend=created is not None), cluster,
-            granted_identity=identity_resource_id if created else None, profile=current,
+            target, lambda profile: edits.add_identity(profile, entry, resend=resend), cluster,
+            own_grant=own_grant, profile=current,
             unchanged_message=f"Pod identity '{identity_name}' in namespace '{identity_namespace}' already exists "
                               "with this identity and binding selector, and its grant is in place; nothing to "
                               "change.")
     except Exception:
-        if created:
+        if own_grant.created:
             _undo_grant_unless_used(target, principal_id, identity_resource_id)
         raise
     _warn_when_refreshed(existing, entry)
@@ -112,15 +114,54 @@ def aks_pod_identity_delete(cmd, client, resource_group_name, cluster_name, iden
         unchanged_message=f"No pod identity named '{identity_name}' in namespace '{identity_namespace}'; "
                           "nothing to delete.", require_enabled=False)
     if sent.get("profile") is not None:
-        _release_unused_grants(cmd, cluster, [sent["removed"]], sent["profile"])
+        _release_unused_grants(target, cluster, [sent["removed"]], result)
     return _output(result)
 
 
-def _release_unused_grants(cmd, cluster, removed_entries, remaining_profile):
+def _release_unused_grants(target, cluster, removed_entries, written):
+    """Remove the grants `add` created for the identities of ``removed_entries`` that no pod identity uses now.
+
+    Decided on the cluster as read after the write (``written``, the operation's final read, or a new GET), and
+    checked again after each grant's removal: an `add` of the same identity that lands meanwhile gets its grant back.
+    """
     from azext_podidentity.role_grant import release_grants
-    release_grants(cmd, identity_of(cluster), [e["identity"]["resourceId"] for e in removed_entries
-                                               if not edits.uses_identity(remaining_profile,
-                                                                          e["identity"]["resourceId"])])
+    current = profile_of(written if written is not None else get_cluster(target))
+    unused = [e["identity"]["resourceId"] for e in removed_entries
+              if not edits.uses_identity(current, e["identity"]["resourceId"])]
+    release_grants(target.cmd, identity_of(cluster), unused,
+                   still_used=lambda identity_id: edits.uses_identity(profile_of(get_cluster(target)), identity_id))
+
+
+def aks_pod_identity_prune(cmd, client, resource_group_name, cluster_name, dry_run=False, yes=False, no_wait=False,
+                           aks_custom_headers=None):
+    """Remove, in one change, every pod identity whose identity no longer exists; then the grants `add` made."""
+    from azext_podidentity import repair_plan
+    from azext_podidentity.identities import identity_exists
+    target = _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, no_wait)
+    cluster = get_cluster(target)
+    identity_ids = {edits.identity_id_of(e).lower(): edits.identity_id_of(e)
+                    for e in profile_of(cluster).get(edits.IDENTITIES) or []}
+    exists = {key: identity_exists(cmd, identity_id) for key, identity_id in identity_ids.items()}
+    for key, found in exists.items():
+        if found is None:
+            logger.warning("Identity '%s' could not be read, so its pod identities are kept.", identity_ids[key])
+    gone = [identity_ids[key] for key, found in exists.items() if found is False]
+    plan = repair_plan.prune(profile_of(cluster), gone)
+    result = {"cluster": cluster_name, "resourceGroup": resource_group_name, "dryRun": dry_run,
+              "podIdentities": plan}
+    if not plan:
+        logger.warning("Every pod identity of cluster '%s' has an identity that exists; nothing to remove.",
+                       cluster_name)
+        return result
+    if dry_run:
+        return repair_plan.mark(result, "would remove")
+    if not yes:
+        repair_plan.confirm(plan, cluster_name)
+    removed = edits.entries_using(profile_of(cluster), gone)  # before the write, which changes ``cluster``
+    written = apply_profile_edit(target, lambda profile: edits.remove_identities_using(profile, gone), cluster,
+                                 require_enabled=False)
+    _release_unused_grants(target, cluster, removed, written)
+    return repair_plan.mark(result, "removed")
 
 
 def aks_pod_identity_check(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):

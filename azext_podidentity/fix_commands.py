@@ -23,6 +23,11 @@ def delete(resource_group, cluster_name, entry):
             f"--name {entry['name']}")
 
 
+def prune(resource_group, cluster_name):
+    """Removes, in one change, every pod identity whose identity no longer exists (--yes: fixes run unattended)."""
+    return f"az aks pod-identity prune {_cluster(resource_group, cluster_name)} --yes"
+
+
 def grant(principal_id, identity_id):
     """The grant exactly as `add` creates it (its name and description), so that `delete` can remove it later."""
     return (f"az role assignment create --role 'Managed Identity Operator' --assignee-object-id {principal_id} "

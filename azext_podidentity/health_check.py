@@ -5,7 +5,9 @@
 
 Every problem names the pod identity (or the cluster), what is wrong and the one command that repairs it. The
 problems are listed in the order their fixes work: the service checks every pod identity on each change, so grants
-are restored first (a grant is not a change of the cluster), then what changes the cluster.
+are restored first (a grant is not a change of the cluster), then what changes the cluster. Pod identities whose
+identities are gone block each other's removal one at a time, so when there are several, the fix of each is the one
+command that removes them all in one change (``prune``); run again, it finds nothing left to remove.
 """
 from azext_podidentity import fix_commands
 from azext_podidentity.profile_edits import IDENTITIES, failure_message
@@ -35,10 +37,16 @@ def _cluster_problems(resource_group, cluster_name, cluster, profile, network_pl
     return problems
 
 
-def _entry_problems(resource_group, cluster_name, entry, facts, principal_id):
+def _entry_problems(resource_group, cluster_name, entry, facts, principal_id, several_gone=False):
     identity = entry.get("identity") or {}
     readd = fix_commands.readd(resource_group, cluster_name, entry)
     if facts.get("exists") is False:
+        if several_gone:
+            return [_problem(entry, f"Its identity '{identity.get('resourceId')}' does not exist; the service refuses "
+                                    "every change of the cluster while this pod identity is there, and other pod "
+                                    "identities whose identities are gone block removing it alone. Remove them "
+                                    "together (or re-create the identities and run their adds again).",
+                             fix_commands.prune(resource_group, cluster_name), _REMOVE)]
         return [_problem(entry, f"Its identity '{identity.get('resourceId')}' does not exist; the service refuses "
                                 "every change of the cluster while this pod identity is there. Remove it (or "
                                 "re-create the identity and run its add again).",
@@ -81,10 +89,14 @@ def report(resource_group, cluster_name, cluster, network_plugin, profile, ident
     ``principal_id``: the cluster identity's principal, when it has one."""
     problems = _cluster_problems(resource_group, cluster_name, cluster, profile, network_plugin)
     pod_identities = []
+
+    def facts_of(entry):
+        return identity_facts.get(((entry.get("identity") or {}).get("resourceId") or "").lower()) or {}
+    gone = [e for e in profile.get(IDENTITIES) or [] if facts_of(e).get("exists") is False]
     for entry in profile.get(IDENTITIES) or []:
         identity = entry.get("identity") or {}
-        facts = identity_facts.get((identity.get("resourceId") or "").lower()) or {}
-        found = _entry_problems(resource_group, cluster_name, entry, facts, principal_id)
+        facts = facts_of(entry)
+        found = _entry_problems(resource_group, cluster_name, entry, facts, principal_id, several_gone=len(gone) > 1)
         problems.extend(found)
         row = {"name": entry.get("name"), "namespace": entry.get("namespace"),
                "identityResourceId": identity.get("resourceId"), "identityExists": facts.get("exists"),

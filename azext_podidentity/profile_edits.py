@@ -83,10 +83,29 @@ def add_identity(profile, entry, resend=False):
     return _with(profile, IDENTITIES, identities + [entry])
 
 
+def identity_id_of(entry):
+    return (entry.get("identity") or {}).get("resourceId") or ""
+
+
 def uses_identity(profile, resource_id):
-    """Pure: does any pod identity of ``profile`` use the identity ``resource_id``?"""
-    return any(((e.get("identity") or {}).get("resourceId") or "").lower() == resource_id.lower()
+    """Pure: does any pod identity of ``profile`` that is not being deleted use the identity ``resource_id``?"""
+    return any(identity_id_of(e).lower() == resource_id.lower() and e.get("provisioningState") != "Deleting"
                for e in profile.get(IDENTITIES) or [])
+
+
+def entries_using(profile, resource_ids):
+    """Pure: the pod identities of ``profile`` whose identity is one of ``resource_ids`` (compared without case)."""
+    wanted = {r.lower() for r in resource_ids}
+    return [e for e in profile.get(IDENTITIES) or [] if identity_id_of(e).lower() in wanted]
+
+
+def remove_identities_using(profile, resource_ids):
+    """Pure: ``profile`` without every pod identity whose identity is one of ``resource_ids``; None when none is."""
+    if not entries_using(profile, resource_ids):
+        return None
+    wanted = {r.lower() for r in resource_ids}
+    kept = [e for e in profile.get(IDENTITIES) or [] if identity_id_of(e).lower() not in wanted]
+    return _with(profile, IDENTITIES, kept)
 
 
 def remove_identity(profile, name, namespace):

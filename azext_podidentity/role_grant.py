@@ -138,11 +138,13 @@ def undo_grant(cmd, principal_id, identity_id):
                        "change it was for did not succeed.", identity_id)
 
 
-def release_grants(cmd, cluster_identity, identity_ids):
+def release_grants(cmd, cluster_identity, identity_ids, still_used=None):
     """After the last pod identity using each of ``identity_ids`` left the cluster: remove the grants `add` created.
 
     Only for a system-assigned cluster identity (a user-assigned control-plane identity may serve other clusters)
-    and only the grant this extension created, never one made by someone else or inherited.
+    and only the grant this extension created, never one made by someone else or inherited. ``still_used(identity
+    id)`` reads the cluster again after a removal: when a pod identity uses the identity by then (an `add` that
+    landed meanwhile), the grant is created again, so that no such add is left without it.
     """
     if not identity_ids or not uses_managed_identity(cluster_identity):
         return
@@ -150,7 +152,7 @@ def release_grants(cmd, cluster_identity, identity_ids):
     system_assigned = ((cluster_identity.get("identity") or {}).get("type") or "").lower() == "systemassigned"
     for identity_id in dict.fromkeys(identity_ids):
         if system_assigned:
-            _release_grant(cmd, principal_id, identity_id)
+            _release_grant(cmd, principal_id, identity_id, still_used)
         else:
             logger.warning("Kept the 'Managed Identity Operator' grant of the cluster's user-assigned control-plane "
                            "identity '%s' on '%s': that identity may serve other clusters. If it does not, remove "
@@ -158,7 +160,7 @@ def release_grants(cmd, cluster_identity, identity_ids):
                            "--scope %s", principal_id, identity_id, principal_id, identity_id)
 
 
-def _release_grant(cmd, principal_id, identity_id):
+def _release_grant(cmd, principal_id, identity_id, still_used=None):
     from azure.core.exceptions import HttpResponseError
     try:
         assignments = list_grants(cmd, principal_id, identity_id)
@@ -169,6 +171,11 @@ def _release_grant(cmd, principal_id, identity_id):
     for assignment in assignments:
         if is_created_grant(assignment, principal_id, identity_id) and \
                 _delete(cmd, identity_id, assignment["name"]):
+            if still_used is not None and still_used(identity_id):
+                ensure_operator_role(cmd, principal_id, identity_id)
+                logger.warning("A pod identity using '%s' was added while its grant was being removed; the 'Managed "
+                               "Identity Operator' grant was created again.", identity_id)
+                continue
             logger.warning("Removed the 'Managed Identity Operator' grant on '%s' that 'az aks pod-identity add' "
                            "created: no pod identity of the cluster uses this identity any more.", identity_id)
 

@@ -7,8 +7,6 @@ that `add` created, and only those.
 import json
 import shlex
 
-import pytest
-
 from .helpers import MIO, cluster_puts, grant_puts, pod_identity_args, profile
 
 
@@ -25,17 +23,6 @@ def run_fix(az, fix):
 def grants_on(emulator, principal_id, identity):
     return [a for a in emulator.role_assignments(principal_id)
             if a["properties"]["scope"].lower() == identity["id"].lower()]
-
-
-@pytest.fixture
-def three(az, emulator, names, cluster):
-    """Pod identities p1, p2, p3 in namespace shop, each with its own identity, added by the extension."""
-    identities = {}
-    for name in ("p1", "p2", "p3"):
-        identities[name] = emulator.seed_identity(names.identity_rg, f"{name}-identity")
-        az.ok(*pod_identity_args(names, identities[name], name=name))
-    emulator.reset_test_controls()
-    return identities
 
 
 def test_check_of_a_healthy_cluster_exits_0_and_only_reads(az, emulator, names, cluster, three):

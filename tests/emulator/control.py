@@ -63,15 +63,34 @@ def seed_role_assignment(world, req):
                                                      spec["principal_id"]))
 
 
-def revoke_role_assignments(world, req):
-    spec = req.json()
-    guid = _role_guid(spec["role"])
+def _revoke(world, principal_id, role, scope=None):
+    guid = _role_guid(role)
     removed = [key for key, a in world.authz.assignments.items()
-               if a["properties"]["principalId"].lower() == spec["principal_id"].lower()
-               and a["properties"]["roleDefinitionId"].lower().endswith(guid)]
+               if a["properties"]["principalId"].lower() == principal_id.lower()
+               and a["properties"]["roleDefinitionId"].lower().endswith(guid)
+               and (scope is None or a["properties"]["scope"].lower() == scope.lower())]
     for key in removed:
         del world.authz.assignments[key]
-    return Response(200, {"removed": len(removed)})
+    return len(removed)
+
+
+def revoke_role_assignments(world, req):
+    spec = req.json()
+    return Response(200, {"removed": _revoke(world, spec["principal_id"], spec["role"])})
+
+
+def perform(world, action):
+    """What an "action" fault does before its request is served, to force an interleaving:
+    ``{"revoke": {"principal_id", "role", "scope" (optional)}}`` (someone removes role assignments), or
+    ``{"cluster_patch": {"subscription", "resource_group", "name", "patch"}}`` (another client changes a cluster,
+    lists appended, as an ``interleave`` fault does)."""
+    if "revoke" in action:
+        spec = action["revoke"]
+        _revoke(world, spec["principal_id"], spec["role"], spec.get("scope"))
+    if "cluster_patch" in action:
+        spec = action["cluster_patch"]
+        world.aks.write_as_another_client(spec.get("subscription", DEFAULT_SUBSCRIPTION), spec["resource_group"],
+                                          spec["name"], spec["patch"])
 
 
 def seed_cluster(world, req):

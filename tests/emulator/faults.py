@@ -10,7 +10,9 @@ class FaultRule:
     count: int = 1
     # "status": answer an error; "reset": drop the connection;
     # "operation": accept the write, end its operation Failed or Canceled;
-    # "interleave": another writer changes the cluster (``patch``) just before the request is served.
+    # "interleave": another writer changes the cluster (``patch``) just before the request is served;
+    # "action": before the request is served, something else happens (``action``, see control.perform):
+    # another client's change of a named cluster, or role assignments revoked.
     kind: str = "status"
     status: int = 500
     code: str = "InternalServerError"
@@ -22,6 +24,7 @@ class FaultRule:
     details: list = None
     operation_status: str = "Failed"
     patch: dict = None
+    action: dict = None
 
     def matches(self, method, path):
         return self.count > 0 and self.method in ("*", method) and re.search(self.path, path, re.IGNORECASE)
@@ -33,7 +36,7 @@ class Faults:
 
     def add(self, **spec):
         rule = FaultRule(**spec)
-        if rule.kind not in ("status", "reset", "operation", "interleave"):
+        if rule.kind not in ("status", "reset", "operation", "interleave", "action"):
             raise ValueError(f"unknown fault kind {rule.kind!r}")
         if rule.shape not in ("arm", "aks"):
             raise ValueError(f"unknown error shape {rule.shape!r}")
@@ -53,6 +56,10 @@ class Faults:
     def take_interleaved_write(self, method, path):
         rule = self._take(method, path, ("interleave",))
         return rule.patch if rule else None
+
+    def take_action(self, method, path):
+        rule = self._take(method, path, ("action",))
+        return rule.action if rule else None
 
     def take_transport_fault(self, method, path):
         return self._take(method, path, ("status", "reset"))

@@ -34,6 +34,9 @@ def dispatch(world, req):
     if req.path.startswith(control.PREFIX):
         handler, groups = control.router.match(req.method, req.path)
         return handler(world, req, **groups) if handler else Response(404, {"error": {"code": "NoControl"}})
+    action = world.faults.take_action(req.method, req.path)
+    if action:
+        control.perform(world, action)
     fault = world.faults.take_transport_fault(req.method, req.path)
     if fault and fault.kind == "reset":
         world.log(req, None, fault="reset")

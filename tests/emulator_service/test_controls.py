@@ -4,6 +4,8 @@ import ssl
 
 import pytest
 
+MIO = "f1a07417-d97a-45cb-824c-7a7467783830"
+
 
 def cluster_path(emulator, rg, name):
     return (f"/subscriptions/{emulator.subscription}/resourceGroups/{rg}/providers/"
@@ -107,3 +109,19 @@ def test_interleaved_write_lands_before_the_request_and_changes_the_etag(emulato
                                    {"If-Match": read["eTag"]})
     assert status == 412 and body["code"] == "PreconditionFailed"
     assert emulator.cluster(names.rg, names.cluster)["tags"] == {"writer": "other"}
+
+
+def test_an_action_happens_just_before_its_request_is_served(emulator, names):
+    """Forces an interleaving: here a role assignment revoked, and another client's change of a cluster, as the
+    request that triggers them arrives (it then sees the changed state)."""
+    cluster = emulator.seed_cluster(names.rg, names.cluster, pod_identity={"enabled": True})
+    identity = emulator.seed_identity(names.identity_rg, "app")
+    principal = cluster["identity"]["principalId"]
+    emulator.grant(identity["id"], principal)
+    emulator.add_fault(method="GET", path=names.cluster + "$", kind="action", action={
+        "revoke": {"principal_id": principal, "role": MIO, "scope": identity["id"]},
+        "cluster_patch": {"resource_group": names.rg, "name": names.cluster, "patch": {"tags": {"by": "other"}}}})
+    status, _, body = emulator.arm("GET", cluster_path(emulator, names.rg, names.cluster))
+    assert status == 200 and body["tags"] == {"by": "other"}
+    assert emulator.role_assignments(principal) == []
+    assert emulator.arm("GET", cluster_path(emulator, names.rg, names.cluster))[0] == 200  # once only

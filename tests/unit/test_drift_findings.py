@@ -151,3 +151,25 @@ def test_a_grant_that_could_not_be_listed_is_reported():
     [problem] = result["problems"]
     assert "could not be checked: (AuthorizationFailed) no list" in problem["problem"]
     assert problem["fix"].startswith(f"az role assignment list --assignee {PRINCIPAL} ")
+
+
+def test_several_gone_identities_get_one_fix_that_removes_them_together():
+    result = report([entry("a"), entry("b"), entry("c")], {"a": facts(), "b": facts(exists=False),
+                                                           "c": facts(exists=False)})
+    fixes = {p["podIdentity"]: p["fix"] for p in result["problems"]}
+    assert fixes == {"b": fix_commands.prune("rg", "c1"), "c": fix_commands.prune("rg", "c1")}
+    assert fixes["b"] == "az aks pod-identity prune --resource-group rg --cluster-name c1 --yes"
+    one = report([entry("a"), entry("b")], {"a": facts(), "b": facts(exists=False)})
+    assert one["problems"][0]["fix"].startswith("az aks pod-identity delete ")
+
+
+def test_a_write_blocked_by_several_gone_identities_names_them_all_with_the_one_fix():
+    before = {"userAssignedIdentities": [entry("a"), entry("b"), entry("c")]}
+    after = {"userAssignedIdentities": [entry("a"), entry("c")]}  # deleting b
+    message = (f"Cluster identity has no assignment permission over identity 'resourceId: {RID}c - clientId: c - "
+               "objectId: o'. Please grant at least 'Managed Identity Operator' permission before assigning pod "
+               "identity.")
+    exists = {(RID + "a").lower(): True, (RID + "b").lower(): False, (RID + "c").lower(): False}
+    text = blocked_write.explain(message, after, "rg", "c1", PRINCIPAL, exists, before)
+    assert text.startswith("Pod identities 'b' in namespace 'shop', 'c' in namespace 'shop' block this change")
+    assert text.endswith(fix_commands.prune("rg", "c1"))

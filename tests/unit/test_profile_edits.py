@@ -157,3 +157,20 @@ def test_edits_touch_only_their_target_and_never_mutate_the_input(profile, edit)
     assert untouched_after == untouched_before
     keys = [(x["name"], x["namespace"]) for x in after.get(key) or []]
     assert len(keys) == len(set(keys))
+
+
+def test_removing_every_pod_identity_of_gone_identities():
+    rid = "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
+    profile = {"enabled": True, "userAssignedIdentities": [
+        e.identity_entry(n, "ns", rid + i) for n, i in (("a", "x"), ("b", "y"), ("c", "X"), ("d", "z"))]}
+    after = e.remove_identities_using(profile, [rid.upper() + "X", rid + "z"])
+    assert [e["name"] for e in after["userAssignedIdentities"]] == ["b"]
+    assert len(profile["userAssignedIdentities"]) == 4  # the input is not changed
+    assert e.remove_identities_using(profile, [rid + "other"]) is None
+
+
+def test_an_entry_being_deleted_no_longer_uses_its_identity():
+    rid = "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x"
+    entry = e.identity_entry("a", "ns", rid)
+    assert e.uses_identity({"userAssignedIdentities": [entry]}, rid.upper())
+    assert not e.uses_identity({"userAssignedIdentities": [dict(entry, provisioningState="Deleting")]}, rid)
