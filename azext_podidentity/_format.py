@@ -23,7 +23,7 @@ def pod_identity_exceptions_table(result):
 
 def migration_table(result):
     return [{"Name": i["name"], "Namespace": i["namespace"], "ServiceAccount": i["serviceAccount"],
-             "CredentialName": i["credentialName"], "Action": i["action"]}
+             "Strategy": i.get("strategy"), "CredentialName": i["credentialName"], "Action": i["action"]}
             for i in (result or {}).get("podIdentities") or []]
 
 

@@ -140,9 +140,16 @@ long-summary: >-
   to apply and the pod label changes to make. Credentials that already exist are left alone, so the command can
   be run again. Pod identities that share a binding selector share one service account (a pod runs as one); its
   annotation carries the first one's client id and the output says which containers set AZURE_CLIENT_ID for the
-  others. Pod identities are not removed: delete each one with 'az aks pod-identity delete' once its workloads run
-  on Workload ID, then turn the add-on off. The cluster needs the OIDC issuer and workload identity
-  ('az aks update --enable-oidc-issuer --enable-workload-identity').
+  others. An identity holds at most 20 federated credentials: past that (with --strategy auto, the default, when
+  a credential per service account would leave none of the 20 free), the identity is used through an identity
+  binding instead, one per cluster and identity, created or reused; AKS gives the identity a single credential,
+  'aks-identity-binding', shared by every cluster that binds it, and the manifest adds the ClusterRole and
+  ClusterRoleBinding that let the service accounts use the identity, and the pod annotation bindings need. The plan
+  says, for each pod identity, which strategy was chosen and why. Identity bindings need an azure-cli whose AKS API
+  has them; without it, or when the service does not offer them, the command fails before any change and the
+  credential path still works. Pod identities are not removed: delete each one with 'az aks pod-identity delete'
+  once its workloads run on Workload ID, then turn the add-on off. The cluster needs the OIDC issuer and workload
+  identity ('az aks update --enable-oidc-issuer --enable-workload-identity').
 examples:
   - name: See what migrating every pod identity of a cluster would do, changing nothing.
     text: az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster --dry-run
@@ -155,6 +162,10 @@ examples:
     text: |
       az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster \\
           --namespace my-app --name my-pod-identity --service-account my-app-sa -o table
+  - name: Migrate through identity bindings, for an identity shared by more clusters than its 20 credentials allow.
+    text: |
+      az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --strategy identity-binding --manifest-file workload-identity.yaml
   - name: Migrate workloads that run an old Azure SDK, with the proxy sidecar (Linux pods, not for production).
     text: |
       az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster \\

@@ -38,7 +38,7 @@ def _create_update_arguments(self):
 
 
 def _pod_identity_arguments(self):
-    from azure.cli.core.commands.parameters import resource_group_name_type
+    from azure.cli.core.commands.parameters import get_enum_type, resource_group_name_type
 
     with self.argument_context("aks pod-identity") as c:
         c.argument("resource_group_name", resource_group_name_type)
@@ -107,6 +107,13 @@ def _pod_identity_arguments(self):
                         "production, not injected into hostNetwork pods, and it can keep Jobs from completing.")
         c.argument("proxy_sidecar_port", options_list=["--proxy-sidecar-port"], type=int,
                    help="The port of the proxy sidecar (with --proxy-sidecar). Default: 8000.")
+        c.argument("strategy", options_list=["--strategy"],
+                   arg_type=get_enum_type(["auto", "federated-credential", "identity-binding"]),
+                   help="How each identity trusts the cluster. federated-credential: a credential per service "
+                        "account (an identity holds 20). identity-binding: one identity binding per cluster and "
+                        "identity, sharing the identity's single AKS-managed credential. auto (default): "
+                        "credentials while the identity keeps one of its 20 free, an identity binding past that "
+                        "or when the identity already has AKS's binding credential.")
 
     for scope in ("aks pod-identity exception add", "aks pod-identity exception update",
                   "aks pod-identity exception delete"):

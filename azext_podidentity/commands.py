@@ -51,7 +51,7 @@ def load_command_table(self, args):
         g.custom_command("list", "aks_pod_identity_list", table_transformer=pod_identities_table,
                          validator=validate_cluster_read)
         g.custom_command("migrate", "aks_pod_identity_migrate", table_transformer=migration_table,
-                         validator=validate_migrate)
+                         validator=validate_migrate, supports_no_wait=True)
         g.custom_command("wait", "aks_pod_identity_wait", validator=validate_pod_identity_wait)
         g.custom_command("check", "aks_pod_identity_check", table_transformer=check_table,
                          validator=validate_cluster_read)

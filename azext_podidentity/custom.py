@@ -260,48 +260,12 @@ def aks_pod_identity_exception_list(cmd, client, resource_group_name, cluster_na
     return aks_pod_identity_list(cmd, client, resource_group_name, cluster_name, aks_custom_headers)
 
 
-def _create_credentials(cmd, items, dry_run):
-    """Create the planned credentials (each once: pod identities may share one); mark what was done."""
-    from azext_podidentity.identities import create_credential
-    created = set()
-    for item in items:
-        key = (item["identityResourceId"].lower(), item["credentialName"])
-        if item["action"] == "create":
-            if not dry_run and key not in created:
-                create_credential(cmd, item["identityResourceId"], item["credentialName"], item["issuer"],
-                                  item["subject"], item["audience"])
-                created.add(key)
-            item["action"] = "would create" if dry_run else "created"
-    return items
-
-
 def aks_pod_identity_migrate(cmd, client, resource_group_name, cluster_name, identity_namespace=None,
                              identity_name=None, service_account=None, manifest_file=None, dry_run=False,
-                             proxy_sidecar=False, proxy_sidecar_port=None, aks_custom_headers=None):
-    from azext_podidentity import migration_plan
-    from azext_podidentity.identities import list_credentials
+                             proxy_sidecar=False, proxy_sidecar_port=None, strategy="auto", no_wait=False,
+                             aks_custom_headers=None):
+    from azext_podidentity import migration_run
     cluster = get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers))
-    issuer = migration_plan.issuer_of({"properties": {
-        "oidcIssuerProfile": to_rest(cluster.oidc_issuer_profile),
-        "securityProfile": to_rest(cluster.security_profile)}},
-        resource_group_name, cluster_name)
-    entries = migration_plan.select(profile_of(cluster), identity_namespace, identity_name)
-    identity_ids = {e["identity"]["resourceId"].lower(): e["identity"]["resourceId"] for e in entries}
-    existing = {key: list_credentials(cmd, resource_id) for key, resource_id in identity_ids.items()}
-    port = (proxy_sidecar_port or migration_plan.DEFAULT_PROXY_PORT) if proxy_sidecar else None
-    planned = migration_plan.plan(entries, issuer, cluster_name, existing, service_account, port)
-    items = _create_credentials(cmd, planned, dry_run)
-    manifest = migration_plan.manifest(items)
-    if manifest_file and not dry_run:
-        with open(manifest_file, "w", encoding="utf-8") as f:
-            f.write(manifest)
-    result = {"cluster": cluster_name, "resourceGroup": resource_group_name, "issuer": issuer, "dryRun": dry_run,
-              "podIdentities": items, "manifestFile": None if dry_run else manifest_file,
-              "nextSteps": migration_plan.next_steps(items, resource_group_name, cluster_name,
-                                                     None if dry_run else manifest_file)}
-    if dry_run or not manifest_file:
-        result["manifest"] = manifest
-    if proxy_sidecar:
-        result["proxySidecarCaveats"] = list(migration_plan.PROXY_SIDECAR_CAVEATS)
-        logger.warning("--proxy-sidecar: %s", " ".join(migration_plan.PROXY_SIDECAR_CAVEATS))
-    return result
+    selection = migration_run.Selection(identity_namespace, identity_name, service_account)
+    return migration_run.migrate(cmd, cluster, resource_group_name, cluster_name, migration_run.Options(
+        selection, manifest_file, dry_run, proxy_sidecar, proxy_sidecar_port, strategy, no_wait))

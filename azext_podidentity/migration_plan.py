@@ -10,6 +10,12 @@ ServiceAccount annotated with the identity's client id. Every check runs before 
 Pod identities that share a binding selector were used by the same pods, and a pod runs as one ServiceAccount,
 which carries one client id: they share one service account (every identity trusts it), its annotation names the
 first identity, and the containers that use another one set AZURE_CLIENT_ID to its client id.
+
+An identity holds 20 federated credentials at most. Past that, an identity binding (one per cluster and identity)
+replaces the credentials: AKS gives the identity one credential, ``aks-identity-binding``, shared by every cluster
+that binds it; in the cluster, a ClusterRole and ClusterRoleBinding let the service accounts use the identity, and
+pods carry the annotation ``azure.workload.identity/use-identity-binding``. The strategy is chosen per identity
+(``choose_strategies``); ``auto`` keeps the last of the 20 free, so that an identity can always move to bindings.
 """
 import hashlib
 import re
@@ -24,6 +30,12 @@ POD_IDENTITY_LABEL = "aadpodidbinding"
 PROXY_SIDECAR_ANNOTATION = "azure.workload.identity/inject-proxy-sidecar"
 PROXY_PORT_ANNOTATION = "azure.workload.identity/proxy-sidecar-port"
 DEFAULT_PROXY_PORT = 8000
+FEDERATED_CREDENTIAL, IDENTITY_BINDING, AUTO = "federated-credential", "identity-binding", "auto"
+STRATEGIES = (AUTO, FEDERATED_CREDENTIAL, IDENTITY_BINDING)
+BINDING_CREDENTIAL = "aks-identity-binding"  # the credential AKS creates for an identity's bindings
+USE_IDENTITY_BINDING_ANNOTATION = "azure.workload.identity/use-identity-binding"
+TENANT_ID_ANNOTATION = "azure.workload.identity/tenant-id"
+BINDING_RBAC_GROUP, BINDING_RBAC_VERB = "cid.wi.aks.azure.com", "use-managed-identity"
 PROXY_SIDECAR_CAVEATS = (
     "The proxy sidecar is for workloads whose Azure SDK cannot use Workload ID yet; move them to a current SDK.",
     "It works on Linux pods only.",
@@ -120,14 +132,9 @@ def _credential_action(credentials, issuer, subject, name, identity_id):
     return "create", name
 
 
-def plan(entries, issuer, cluster_name, existing_credentials, service_account=None, proxy_sidecar_port=None):
-    """Decide what to do for each pod identity.
-
-    ``existing_credentials`` maps each identity resource id (lower-cased) to its credentials as
-    ``{"name", "issuer", "subject"}``. Returns one item per pod identity with ``action`` "create" or "exists";
-    raises before any change on a name clash, a service account claimed by two identities, or the 20 limit.
-    ``proxy_sidecar_port``: the pods also get the proxy sidecar's annotations (for workloads on old SDKs).
-    """
+def _base_items(entries, issuer, cluster_name, existing_credentials, service_account, proxy_sidecar_port):
+    """One item per pod identity as a credential per service account would migrate it, and the subjects that would
+    need a new credential on each identity (lower-cased id -> set). Raises on a clash or a doubly claimed account."""
     items, accounts, to_create = [], {}, {}
     groups = selector_groups(entries)
     for entry in entries:
@@ -158,29 +165,128 @@ def plan(entries, issuer, cluster_name, existing_credentials, service_account=No
             if entry is not group[0]:
                 item["podChanges"]["containerEnv"] = {"AZURE_CLIENT_ID": entry["identity"].get("clientId")}
         items.append(item)
+    return items, to_create
+
+
+def credential_demand(entries, issuer, cluster_name, existing_credentials, service_account=None):
+    """lower-cased identity id -> how many credentials a credential per service account would add."""
+    _, to_create = _base_items(entries, issuer, cluster_name, existing_credentials, service_account, None)
+    return {key: len(subjects) for key, subjects in to_create.items()} | {
+        e["identity"]["resourceId"].lower(): 0 for e in entries
+        if e["identity"]["resourceId"].lower() not in to_create}
+
+
+def choose_strategies(demand, existing_credentials, requested, bindings_supported=True):
+    """lower-cased identity id -> (strategy, why), for each identity of ``demand`` (credential_demand)."""
+    chosen = {}
+    for key, new in demand.items():
+        credentials = existing_credentials.get(key, [])
+        has_binding_credential = any(c["name"] == BINDING_CREDENTIAL for c in credentials)
+        total = len(credentials) + new
+        room = MAX_CREDENTIALS_PER_IDENTITY - (0 if has_binding_credential else 1)
+        if requested != AUTO:
+            chosen[key] = (requested, f"--strategy {requested}")
+        elif has_binding_credential and bindings_supported:
+            chosen[key] = (IDENTITY_BINDING, "the identity already has AKS's identity-binding credential: a binding "
+                                             "on this cluster adds no credential")
+        elif total <= room:
+            chosen[key] = (FEDERATED_CREDENTIAL, f"{total} of the identity's {MAX_CREDENTIALS_PER_IDENTITY} federated "
+                                                 "credentials (the last kept free for an identity binding)")
+        else:
+            chosen[key] = (IDENTITY_BINDING, f"a credential per service account would make {total} of the identity's "
+                                             f"{MAX_CREDENTIALS_PER_IDENTITY} federated credentials (the last kept "
+                                             "free for an identity binding)")
+    return chosen
+
+
+def binding_name(identity_id):
+    """A stable binding name per identity: its name, and a digest of its id (names repeat across groups)."""
+    name = re.sub(r"[^a-z0-9-]", "-", identity_id.rstrip("/").rsplit("/", 1)[-1].lower()).strip("-")[:40] or "id"
+    return f"{name}-{hashlib.sha256(identity_id.lower().encode()).hexdigest()[:8]}"
+
+
+def _to_binding(item, reason, binding, tenant_id):
+    item.update(strategy=IDENTITY_BINDING, strategyReason=reason, credentialName=BINDING_CREDENTIAL,
+                audience=None, tenantId=tenant_id, action="binding exists" if binding else "create binding",
+                identityBinding=binding["name"] if binding else binding_name(item["identityResourceId"]),
+                issuer=((binding or {}).get("properties") or {}).get("oidcIssuer", {}).get("oidcIssuerUrl"))
+    item["podChanges"].setdefault("addAnnotations", {})[USE_IDENTITY_BINDING_ANNOTATION] = "true"
+
+
+def plan(entries, issuer, cluster_name, existing_credentials, service_account=None, proxy_sidecar_port=None,
+         strategies=None, bindings=None, tenants=None):
+    """Decide what to do for each pod identity.
+
+    ``existing_credentials`` maps each identity resource id (lower-cased) to its credentials as
+    ``{"name", "issuer", "subject"}``. Returns one item per pod identity with ``action`` "create" or "exists" (a
+    credential), or "create binding" or "binding exists"; raises before any change on a name clash, a service account
+    claimed by two identities, or an identity that would pass 20 credentials. ``strategies``: choose_strategies'
+    answer (default: a credential per service account); ``bindings``: the cluster's binding of each identity, when it
+    has one; ``tenants``: each identity's tenant id. ``proxy_sidecar_port``: the pods also get the proxy sidecar's
+    annotations (for workloads on old SDKs).
+    """
+    items, to_create = _base_items(entries, issuer, cluster_name, existing_credentials, service_account,
+                                   proxy_sidecar_port)
+    strategies, bindings, tenants = strategies or {}, bindings or {}, tenants or {}
+    for item in items:
+        key = item["identityResourceId"].lower()
+        strategy, reason = strategies.get(key, (FEDERATED_CREDENTIAL, "a credential per service account"))
+        if strategy == IDENTITY_BINDING:
+            _to_binding(item, reason, bindings.get(key), tenants.get(key))
+        else:
+            item.update(strategy=FEDERATED_CREDENTIAL, strategyReason=reason)
     for identity_key, subjects in to_create.items():
-        total = len(existing_credentials.get(identity_key, [])) + len(subjects)
+        credentials = existing_credentials.get(identity_key, [])
+        identity_id = next(i["identityResourceId"] for i in items if i["identityResourceId"].lower() == identity_key)
+        if strategies.get(identity_key, (FEDERATED_CREDENTIAL,))[0] == IDENTITY_BINDING:
+            if len(credentials) >= MAX_CREDENTIALS_PER_IDENTITY and \
+                    not any(c["name"] == BINDING_CREDENTIAL for c in credentials):
+                raise InvalidArgumentValueError(
+                    f"Identity '{identity_id}' has {len(credentials)} federated identity credentials, none of them "
+                    f"AKS's '{BINDING_CREDENTIAL}', which an identity binding needs: an identity holds at most "
+                    f"{MAX_CREDENTIALS_PER_IDENTITY}. Nothing was changed. Remove an unused credential first.")
+            continue
+        total = len(credentials) + len(subjects)
         if total > MAX_CREDENTIALS_PER_IDENTITY:
-            identity_id = next(i["identityResourceId"] for i in items if i["identityResourceId"].lower() ==
-                               identity_key)
             raise InvalidArgumentValueError(
                 f"Identity '{identity_id}' would need {total} federated identity credentials; an identity holds at "
-                f"most {MAX_CREDENTIALS_PER_IDENTITY}. Nothing was changed. Migrate fewer pod identities at a time, "
-                "remove unused credentials, or use another identity.")
+                f"most {MAX_CREDENTIALS_PER_IDENTITY}. Nothing was changed. Use --strategy identity-binding (or "
+                "auto): one identity binding per cluster shares a single credential; or migrate fewer pod "
+                "identities at a time, remove unused credentials, or use another identity.")
     return items
 
 
+def _binding_rbac(identity_items):
+    """The ClusterRole and ClusterRoleBinding that let the service accounts use one identity through its binding."""
+    client_id = identity_items[0]["clientId"]
+    name = f"use-mi-{client_id}"
+    accounts = list(dict.fromkeys((i["namespace"], i["serviceAccount"]) for i in identity_items))
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": name},
+            "rules": [{"verbs": [BINDING_RBAC_VERB], "apiGroups": [BINDING_RBAC_GROUP], "resources": [client_id]}]}
+    binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+               "metadata": {"name": name},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
+               "subjects": [{"kind": "ServiceAccount", "name": account, "namespace": namespace}
+                            for namespace, account in accounts]}
+    return role, binding
+
+
 def manifest(items):
-    """Multi-document YAML: one ServiceAccount per namespace and account, preceded by the change its pods need."""
+    """Multi-document YAML: one ServiceAccount per namespace and account, preceded by the change its pods need; then,
+    for each identity used through an identity binding, its ClusterRole and ClusterRoleBinding."""
     import yaml
-    documents, by_account = [], {}
+    documents, by_account, by_binding = [], {}, {}
     for item in items:
         by_account.setdefault((item["namespace"], item["serviceAccount"]), []).append(item)
+        if item.get("strategy") == IDENTITY_BINDING:
+            by_binding.setdefault(item["identityResourceId"].lower(), []).append(item)
     for (namespace, account_name), users in by_account.items():
         first = users[0]
+        annotations = {CLIENT_ID_ANNOTATION: first["clientId"]}
+        if first.get("strategy") == IDENTITY_BINDING and first.get("tenantId"):
+            annotations[TENANT_ID_ANNOTATION] = first["tenantId"]
         account = {"apiVersion": "v1", "kind": "ServiceAccount",
-                   "metadata": {"name": account_name, "namespace": namespace,
-                                "annotations": {CLIENT_ID_ANNOTATION: first["clientId"]}}}
+                   "metadata": {"name": account_name, "namespace": namespace, "annotations": annotations}}
         lines = []
         for item in users:
             selector = item["podChanges"]["removeLabels"][POD_IDENTITY_LABEL]
@@ -194,6 +300,12 @@ def manifest(items):
                              f"(this ServiceAccount carries the client id of '{first['name']}')")
         lines.append(yaml.safe_dump(account, default_flow_style=False, sort_keys=False))
         documents.append("\n".join(lines))
+    for identity_items in by_binding.values():
+        role, binding = _binding_rbac(identity_items)
+        documents.append(f"# Lets these service accounts use identity '{identity_items[0]['identityResourceId']}' "
+                         f"through identity binding '{identity_items[0]['identityBinding']}'\n"
+                         + yaml.safe_dump(role, default_flow_style=False, sort_keys=False))
+        documents.append(yaml.safe_dump(binding, default_flow_style=False, sort_keys=False))
     return "---\n".join(documents)
 
 
@@ -203,6 +315,12 @@ def next_steps(items, resource_group_name, cluster_name, manifest_file):
     if any(i["action"] in ("create", "created", "would create") for i in items):
         steps.append("A new federated identity credential takes a few seconds to be usable: restart the pods after "
                      "that, or they may fail their first token request.")
+    bound = list(dict.fromkeys(i["identityResourceId"] for i in items if i.get("strategy") == IDENTITY_BINDING))
+    if bound:
+        steps.append("Apply the ClusterRole and ClusterRoleBinding of each identity used through an identity binding "
+                     "(in the manifest): they let its service accounts use the identity.")
+        steps.append(f"AKS manages the federated credential '{BINDING_CREDENTIAL}' of "
+                     + ", ".join(f"'{i}'" for i in bound) + ": do not change or delete it while bindings use it.")
     steps.append("Change each workload's pods as its 'podChanges' says, then restart them.")
     shared = [i for i in items if i["podChanges"].get("containerEnv")]
     if shared:

@@ -62,3 +62,13 @@ def send_get(client, url):
         return client.send_request(HttpRequest("GET", url))
     pipeline = client._client  # pylint: disable=protected-access
     return pipeline.send_request(HttpRequest("GET", pipeline.format_url(url)))
+
+
+def identity_bindings_operations(cli_ctx):
+    """The AKS SDK's identity binding operations, or None when this azure-cli's AKS SDK has none (its API version
+    predates them, or its multi-API client has no such operation group)."""
+    from azure.cli.command_modules.acs._client_factory import get_container_service_client
+    try:
+        return getattr(get_container_service_client(cli_ctx), "identity_bindings", None)
+    except (ValueError, NotImplementedError):
+        return None

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # From "which clusters still use pod identity?" to "all migrated", against the emulator: list the fleet over two
-# subscriptions, migrate one cluster to Workload ID, delete its pod identities, turn the add-on off, list again.
+# subscriptions, migrate one cluster to Workload ID, delete its pod identities, turn the add-on off, migrate an
+# identity shared past its 20 credentials through identity bindings, list again.
 # demo/run.py prepares `az` (private config, the extension's wheel, a managed-identity login) and runs this.
 # kubectl steps are left out: the emulator has no Kubernetes API server.
 set -euo pipefail
@@ -47,7 +48,35 @@ for name in $(az aks pod-identity list --resource-group shopGroup --cluster-name
 done
 az aks update --resource-group shopGroup --name shopCluster --disable-pod-identity --yes -o none
 
-# 4. The fleet again: shopCluster is no longer listed
+# 4. One identity shared past its 20 federated credentials: three team clusters, seven service accounts each
+#    (21). --strategy auto gives the first clusters a credential per service account while one of the 20 stays
+#    free, and the last an identity binding: one shared credential, however many clusters bind the identity.
+if az aks identity-binding list -h > /dev/null 2>&1; then
+    az group create --name teamsGroup --location eastus -o none
+    az identity create --resource-group teamsGroup --name shared-reader -o none
+    SHARED=$(az identity show -g teamsGroup -n shared-reader --query id -o tsv)
+    for team in team1 team2 team3; do
+        az aks create --resource-group teamsGroup --name "$team" --enable-pod-identity --network-plugin azure \
+            --enable-oidc-issuer --enable-workload-identity --generate-ssh-keys -o none
+        for ns in web api jobs reports search media mail; do
+            az aks pod-identity add --resource-group teamsGroup --cluster-name "$team" --namespace "$ns" \
+                --name reader --identity-resource-id "$SHARED" -o none
+        done
+    done
+    az aks pod-identity migrate --resource-group teamsGroup --cluster-name team1 -o none
+    az aks pod-identity migrate --resource-group teamsGroup --cluster-name team2 -o none
+    az aks pod-identity migrate --resource-group teamsGroup --cluster-name team3 --dry-run \
+        --query "podIdentities[0].[strategy, strategyReason]" -o tsv
+    az aks pod-identity migrate --resource-group teamsGroup --cluster-name team3 --manifest-file team3.yaml -o table
+    grep -A4 "kind: ClusterRole$" team3.yaml
+    COUNT=$(az identity federated-credential list -g teamsGroup --identity-name shared-reader --query "length(@)")
+    echo "shared-reader serves 21 service accounts on 3 clusters with $COUNT federated credentials (at most 20)"
+    test "$COUNT" -le 20
+else
+    echo "(this azure-cli's AKS API has no identity bindings: the shared-identity part is skipped)"
+fi
+
+# 5. The fleet again: shopCluster is no longer listed
 az aks pod-identity list-clusters -o table
 test "$(az aks pod-identity list-clusters --query "[?name=='shopCluster'] | length(@)")" = 0
 echo "shopCluster migrated; clusters still using pod identity: \

@@ -93,8 +93,8 @@ def test_one_namespace_one_name_and_a_chosen_service_account(az, emulator, names
         "system:serviceaccount:shop:storefront"]
     assert credentials(emulator, setup["jobs"]) == []
     table = az.ok(*migrate(names, "--namespace", "shop", "--service-account", "storefront", "-o", "table"))
-    assert table.stdout.splitlines()[0].split() == ["Name", "Namespace", "ServiceAccount", "CredentialName",
-                                                    "Action"]
+    assert table.stdout.splitlines()[0].split() == ["Name", "Namespace", "ServiceAccount", "Strategy",
+                                                    "CredentialName", "Action"]
 
 
 def test_a_name_clash_is_an_error_before_any_change(az, emulator, names, setup):
@@ -114,9 +114,14 @@ def test_the_20_credential_limit_is_checked_before_any_change(az, emulator, name
                      {"properties": {"issuer": "https://elsewhere.example/", "subject": f"s:{i}",
                                      "audiences": [AUDIENCE]}}, api_version="2024-11-30")
     emulator.reset_test_controls()
-    result = az(*migrate(names))
+    result = az(*migrate(names, "--strategy", "federated-credential"))
     assert result.exit_code == 1 and "would need 21 federated identity credentials" in result.stderr
+    assert "Use --strategy identity-binding" in result.stderr
     assert writes(emulator) == []
+    # auto: a binding would need a credential too, and the identity has none free
+    result = az(*migrate(names))
+    assert result.exit_code == 1 and writes(emulator) == []
+    assert "aks-identity-binding" in result.stderr or "Identity bindings are not available" in result.stderr
 
 
 def test_the_prerequisites_error_names_the_fix_and_the_fix_works(az, emulator, names):

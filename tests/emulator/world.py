@@ -5,6 +5,7 @@ import threading
 import time
 
 from .faults import Faults
+from .services.aks.identity_bindings import IdentityBindingsBackend
 from .services.aks.models import ManagedClustersBackend
 from .services.authorization.models import OWNER, AuthorizationBackend
 from .services.graph.models import GraphBackend
@@ -19,8 +20,9 @@ from .services.resources.models import ResourceGroupsBackend
 # "ProvisioningControlPlane", "ReconcilingAddons", ... then "Succeeded").
 # credential_write_seconds: how long a federated credential write keeps its identity busy; another write to the
 # same identity meanwhile gets the service's 409 for concurrent writes.
+# identity_bindings: whether the managed-cluster API serves identity bindings (services/aks/identity_bindings.py).
 DEFAULT_SETTINGS = {"operation_seconds": 0.0, "retry_after": 1, "list_page_size": 100,
-                    "operation_statuses": ["InProgress"], "credential_write_seconds": 0.0}
+                    "operation_statuses": ["InProgress"], "credential_write_seconds": 0.0, "identity_bindings": True}
 
 
 class World:
@@ -33,6 +35,7 @@ class World:
         self.authz = AuthorizationBackend()
         self.graph = GraphBackend(self.msi)
         self.aks = ManagedClustersBackend(self.resources, self.msi, self.authz, self.settings)
+        self.aks_bindings = IdentityBindingsBackend(self.aks, self.msi, self.settings)
         self.faults = Faults()
         self.requests = []
         self._started = time.time()

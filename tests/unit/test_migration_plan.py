@@ -132,3 +132,69 @@ def test_next_steps_wait_for_new_credentials_and_end_by_turning_the_add_on_off()
     assert steps[-1].endswith("az aks update --resource-group rg --name c --disable-pod-identity")
     done = [dict(i, action="exists") for i in items]
     assert not any("takes a few seconds" in s for s in mp.next_steps(done, "rg", "c", None))
+
+
+def credentials_named(*names, issuer="https://elsewhere/"):
+    return [{"name": n, "issuer": issuer, "subject": f"system:serviceaccount:x:{n}"} for n in names]
+
+
+@pytest.mark.parametrize("existing,new,strategy", [
+    (0, 3, mp.FEDERATED_CREDENTIAL),
+    (16, 3, mp.FEDERATED_CREDENTIAL),   # 19: the last of the 20 stays free
+    (17, 3, mp.IDENTITY_BINDING),       # 20 would leave none for a binding
+    (19, 1, mp.IDENTITY_BINDING),
+])
+def test_auto_keeps_one_credential_free_and_moves_to_a_binding_past_it(existing, new, strategy):
+    chosen = mp.choose_strategies({ID_A.lower(): new}, {ID_A.lower(): credentials_named(
+        *[f"c{i}" for i in range(existing)])}, mp.AUTO)
+    assert chosen[ID_A.lower()][0] == strategy
+    assert f"{existing + new} of the identity's 20" in chosen[ID_A.lower()][1]
+
+
+def test_auto_prefers_a_binding_once_aks_gave_the_identity_its_binding_credential_unless_bindings_are_missing():
+    existing = {ID_A.lower(): credentials_named("aks-identity-binding")}
+    assert mp.choose_strategies({ID_A.lower(): 1}, existing, mp.AUTO)[ID_A.lower()][0] == mp.IDENTITY_BINDING
+    assert mp.choose_strategies({ID_A.lower(): 1}, existing, mp.AUTO, bindings_supported=False)[ID_A.lower()][0] == \
+        mp.FEDERATED_CREDENTIAL
+    for requested in (mp.FEDERATED_CREDENTIAL, mp.IDENTITY_BINDING):
+        assert mp.choose_strategies({ID_A.lower(): 30}, {}, requested)[ID_A.lower()] == (requested,
+                                                                                         f"--strategy {requested}")
+
+
+def test_a_binding_item_trusts_the_binding_and_its_pods_carry_the_annotation():
+    entries = [entry("web", "shop"), entry("jobs", "batch"), entry("other", "shop", ID_B, "client-b")]
+    strategies = {ID_A.lower(): (mp.IDENTITY_BINDING, "why"), ID_B.lower(): (mp.FEDERATED_CREDENTIAL, "fits")}
+    binding = {"name": "a-ib", "properties": {"oidcIssuer": {"oidcIssuerUrl": "https://ib.oic/t/client-a"}}}
+    items = mp.plan(entries, ISSUER, "c1", {}, strategies=strategies, bindings={ID_A.lower(): binding},
+                    tenants={ID_A.lower(): "tenant-1"})
+    web, jobs, other = items
+    assert (web["strategy"], web["action"], web["identityBinding"], web["issuer"], web["credentialName"]) == (
+        mp.IDENTITY_BINDING, "binding exists", "a-ib", "https://ib.oic/t/client-a", "aks-identity-binding")
+    assert web["podChanges"]["addAnnotations"] == {mp.USE_IDENTITY_BINDING_ANNOTATION: "true"}
+    assert (other["strategy"], other["action"], other["issuer"]) == (mp.FEDERATED_CREDENTIAL, "create", ISSUER)
+    documents = list(yaml.safe_load_all(mp.manifest(items)))
+    kinds = [d["kind"] for d in documents]
+    assert kinds == ["ServiceAccount", "ServiceAccount", "ServiceAccount", "ClusterRole", "ClusterRoleBinding"]
+    role, role_binding = documents[3], documents[4]
+    assert role["rules"][0] == {"verbs": ["use-managed-identity"], "apiGroups": ["cid.wi.aks.azure.com"],
+                                "resources": ["client-a"]}
+    assert [(s["namespace"], s["name"]) for s in role_binding["subjects"]] == [("shop", "web"), ("batch", "jobs")]
+    assert documents[0]["metadata"]["annotations"][mp.TENANT_ID_ANNOTATION] == "tenant-1"
+    assert mp.TENANT_ID_ANNOTATION not in documents[2]["metadata"]["annotations"]
+    assert any("aks-identity-binding" in step for step in mp.next_steps(items, "rg", "c1", None))
+
+
+def test_a_binding_needs_a_free_credential_unless_aks_made_it_already():
+    full = {ID_A.lower(): credentials_named(*[f"c{i}" for i in range(20)])}
+    strategies = {ID_A.lower(): (mp.IDENTITY_BINDING, "--strategy identity-binding")}
+    with pytest.raises(InvalidArgumentValueError, match="none of them AKS's 'aks-identity-binding'"):
+        mp.plan([entry("web", "shop")], ISSUER, "c1", full, strategies=strategies)
+    full[ID_A.lower()][0]["name"] = "aks-identity-binding"
+    assert mp.plan([entry("web", "shop")], ISSUER, "c1", full, strategies=strategies)[0]["action"] == \
+        "create binding"
+
+
+def test_binding_names_are_stable_and_differ_for_identities_of_the_same_name():
+    other = ID_A.replace("/rg/", "/rg2/")
+    assert mp.binding_name(ID_A) == mp.binding_name(ID_A.upper()) and mp.binding_name(ID_A) != mp.binding_name(other)
+    assert re.fullmatch(r"a-[0-9a-f]{8}", mp.binding_name(ID_A))

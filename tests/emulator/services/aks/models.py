@@ -205,6 +205,14 @@ class ManagedClustersBackend:
             self.put(sub, rg, name, current)
             self.advance()
 
+    def finished_operation(self, sub, location):
+        """An operation that has already Succeeded, for writes that end at once (identity bindings)."""
+        with self._lock:
+            op = Operation(sub, location, None, 0)
+            self.operations[op.id] = op
+            self._finish(op, time.time())
+            return op
+
     def delete(self, sub, rg, name):
         with self._lock:
             self.advance()

@@ -66,6 +66,33 @@ def list_user_credentials(world, req, sub, rg, name):
                                            "value": base64.b64encode(kubeconfig.encode()).decode()}]})
 
 
+BINDING = CLUSTER + r"/identityBindings/(?P<binding>[^/]+)"
+
+
+def put_binding(world, req, sub, rg, name, binding):
+    created, body = world.aks_bindings.put(sub, rg, name, binding, req.json(), req.query.get("api-version"))
+    cluster = world.aks.get(sub, rg, name)
+    op = world.aks.finished_operation(sub, cluster["location"])
+    return Response(201 if created else 200, body, _lro_headers(world, req, op))
+
+
+def get_binding(world, req, sub, rg, name, binding):
+    return Response(200, world.aks_bindings.get(sub, rg, name, binding, req.query.get("api-version")))
+
+
+def delete_binding(world, req, sub, rg, name, binding):
+    found = world.aks_bindings.delete(sub, rg, name, binding, req.query.get("api-version"))
+    return Response(200 if found else 204)
+
+
+def list_bindings(world, req, sub, rg, name):
+    return Response(200, {"value": world.aks_bindings.list(sub, rg, name, req.query.get("api-version"))})
+
+
+router.add("PUT", BINDING, put_binding)
+router.add("GET", BINDING, get_binding)
+router.add("DELETE", BINDING, delete_binding)
+router.add("GET", CLUSTER + r"/identityBindings", list_bindings)
 router.add("PUT", CLUSTER, put_cluster)
 router.add("POST", CLUSTER + r"/listClusterUserCredential", list_user_credentials)
 router.add("GET", CLUSTER, get_cluster)
