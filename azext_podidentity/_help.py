@@ -106,9 +106,13 @@ short-summary: List the clusters, across subscriptions, that still use pod ident
 long-summary: >-
   Every cluster whose pod identity is enabled or still holds pod identities or exceptions, with how many of each and
   whether its OIDC issuer and Workload ID are enabled (what the move to Workload ID needs), sorted by subscription,
-  resource group and name. Uses ARM's subscription-wide listing of managed clusters, every page of it, scanning the
-  subscriptions at the same time. A subscription that cannot be listed is named in a warning; the others are still
-  reported.
+  resource group and name. Two engines give the same rows in the same order: ARM's subscription-wide listing of
+  managed clusters (exact and current; one request per subscription and page, subscriptions scanned at the same
+  time), and Azure Resource Graph (one query per 1,000 subscriptions, every page followed, its quota obeyed; its
+  data can lag ARM's a little). --engine auto (the default) takes ARM for up to 24 subscriptions and Resource Graph
+  past that. Subscriptions that Resource Graph does not answer for (no permission, provider missing, a failed or
+  truncated answer) are listed through ARM, with a warning naming them. A subscription that cannot be listed
+  through ARM is named in a warning; the others are still reported.
 examples:
   - name: Every cluster of the signed-in account that still uses pod identity, as a table.
     text: az aks pod-identity list-clusters -o table
@@ -116,6 +120,8 @@ examples:
     text: |
       az aks pod-identity list-clusters --subscriptions 00000000-0000-0000-0000-000000000001 \\
           00000000-0000-0000-0000-000000000002 --query "[?!oidcIssuerEnabled || !workloadIdentityEnabled]"
+  - name: A tenant of thousands of subscriptions, through Azure Resource Graph.
+    text: az aks pod-identity list-clusters --engine resource-graph -o table
 """
 
 helps["aks pod-identity list"] = """

@@ -86,6 +86,11 @@ def _pod_identity_arguments(self):
         c.argument("subscriptions", options_list=["--subscriptions"], nargs="+",
                    help="Space-separated subscription ids (or names known to 'az account list') to scan. Defaults "
                         "to every enabled subscription of the signed-in account.")
+        c.argument("engine", options_list=["--engine"], arg_type=get_enum_type(["auto", "arm", "resource-graph"]),
+                   help="How to find the clusters. arm: ARM's listing of each subscription (exact and current). "
+                        "resource-graph: Azure Resource Graph, one query per 1,000 subscriptions (its data can lag "
+                        "ARM's a little). auto (default): ARM for up to 24 subscriptions, Resource Graph past that. "
+                        "Subscriptions that Resource Graph does not answer for are listed through ARM.")
 
     with self.argument_context("aks pod-identity migrate") as c:
         c.argument("identity_namespace", options_list=["--namespace"],

@@ -28,6 +28,20 @@ def pod_identity_row(cluster, subscription_id):
                 ((properties.get("securityProfile") or {}).get("workloadIdentity") or {}).get("enabled"))}
 
 
+def graph_row(record, subscription_ids):
+    """The row of a Resource Graph record (``resource_graph.QUERY``'s projection), the same as ``pod_identity_row``
+    gives for the cluster: the resource group as the id spells it (Resource Graph lower-cases its own column), the
+    subscription id as it was asked for (``subscription_ids``: lower-cased -> as given)."""
+    return {"name": record.get("name"), "resourceGroup": _resource_group(record.get("id")),
+            "subscriptionId": subscription_ids.get((record.get("subscriptionId") or "").lower(),
+                                                   record.get("subscriptionId")),
+            "location": record.get("location"), "podIdentityEnabled": bool(record.get("podIdentityEnabled")),
+            "podIdentities": record.get("podIdentities") or 0,
+            "podIdentityExceptions": record.get("podIdentityExceptions") or 0,
+            "oidcIssuerEnabled": bool(record.get("oidcIssuerEnabled")),
+            "workloadIdentityEnabled": bool(record.get("workloadIdentityEnabled"))}
+
+
 def sorted_rows(rows):
     return sorted(rows, key=lambda r: (r["subscriptionId"].lower(), (r["resourceGroup"] or "").lower(),
                                        (r["name"] or "").lower()))

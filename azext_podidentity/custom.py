@@ -194,9 +194,9 @@ def _fail_after_output(cli_ctx, message):
     cli_ctx.register_event(EVENT_CLI_SUCCESSFUL_EXECUTE, fail)
 
 
-def aks_pod_identity_list_clusters(cmd, subscriptions=None):
+def aks_pod_identity_list_clusters(cmd, subscriptions=None, engine="auto"):
     from azext_podidentity import fleet_scan
-    return fleet_scan.scan(cmd, fleet_scan.subscriptions_to_scan(cmd.cli_ctx, subscriptions))
+    return fleet_scan.scan(cmd, fleet_scan.subscriptions_to_scan(cmd.cli_ctx, subscriptions), engine)
 
 
 def aks_pod_identity_list(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):

@@ -1,8 +1,8 @@
 # --------------------------------------------------------------------------------------------
 # Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-"""The only places the extension waits: after a failure, bounded, with jitter; and between the polls of a `wait`
-command, as often and as long as its user asked.
+"""The only places the extension waits: after a failure, bounded, with jitter; as long as the service said to (a
+Retry-After, a quota's reset); and between the polls of a `wait` command, as often and as long as its user asked.
 
 Cluster writes meet two refusals worth retrying: the cluster changed since it was read (412, and AKS's own
 409 EtagMismatch "Another operation is in progress", which is its internal eTag race: read again and re-apply, a
@@ -67,6 +67,12 @@ def blocked_error(error, cluster_name, provisioning_state):
         f"'{cluster_name}', and waiting will not clear it: the cluster runs no other operation (provisioningState: "
         f"{provisioning_state or 'unknown'}). Nothing was changed. Resolve what the service's message names, then "
         "run the command again.")
+
+
+def wait_as_told(seconds):
+    """A wait the service asked for: a 429's Retry-After, or the reset of a quota it said is used up."""
+    if seconds > 0:
+        time.sleep(seconds)
 
 
 def poll(check, interval, timeout):

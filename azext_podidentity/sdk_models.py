@@ -52,16 +52,21 @@ def managed_clusters_api_version(client):
 
 def send_get(client, url):
     """GET ``url`` (a path, or an absolute nextLink) through the SDK client's own pipeline: its credential, and its
-    retry policy, which obeys Retry-After on throttling. Returns the azure-core response; no model is built.
+    retry policy, which obeys Retry-After on throttling. Returns the azure-core response; no model is built."""
+    return send(client, "GET", url)
+
+
+def send(client, method, url, body=None):
+    """``method url`` (with a JSON ``body``) through the SDK client's own pipeline, as ``send_get`` does.
 
     Newer clients offer ``send_request`` (their base URL is a template it fills in); older multi-API clients only
     have the pipeline client they wrap, whose base URL is plain.
     """
     from azure.core.rest import HttpRequest
     if hasattr(client, "send_request"):
-        return client.send_request(HttpRequest("GET", url))
+        return client.send_request(HttpRequest(method, url, json=body))
     pipeline = client._client  # pylint: disable=protected-access
-    return pipeline.send_request(HttpRequest("GET", pipeline.format_url(url)))
+    return pipeline.send_request(HttpRequest(method, pipeline.format_url(url), json=body))
 
 
 def identity_bindings_operations(cli_ctx):

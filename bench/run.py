@@ -28,6 +28,8 @@ from tests.harness.emulator_client import (EmulatorClient,  # noqa: E402  pylint
 from tests.harness.wheel import build_wheel  # noqa: E402  pylint: disable=wrong-import-position
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
+TENANT_RUNS = int(os.environ.get("BENCH_TENANT_RUNS", "3"))
+TENANT_SUBSCRIPTIONS = 5000
 OPERATION_SECONDS = 1.5
 RETRY_AFTER = 1
 # tests/emulator_service/recorded/aks2026_etag_lro_errors.json, less the final "Succeeded"
@@ -79,13 +81,26 @@ class Bench:
                 self.emulator.seed_cluster(f"fleet-{i % 5}", f"fleet{i:03d}", subscription=subscription,
                                            pod_identity={"enabled": True} if i % 3 == 0 else None)
 
-    def timed(self, az, *args):
-        """Run az once; return ({"wall", "cpu"} seconds, request counts)."""
+    def seed_tenant(self, work_dir, subscriptions=TENANT_SUBSCRIPTIONS):
+        """A tenant of ``subscriptions`` subscriptions (a few hundred clusters with pod identity among them) and an
+        az logged in to all of them; returns that az."""
+        added = self.emulator.call("POST", "/_emulator/subscriptions",
+                                   {"count": subscriptions - len(SUBSCRIPTIONS)})["added"]
+        for i, subscription in enumerate(added[::8]):  # one subscription in eight holds a cluster
+            self.emulator.seed_cluster("teams", f"team{i:04d}", subscription=subscription,
+                                       pod_identity={"enabled": True} if i % 2 == 0 else None)
+        tenant_az = AzRunner(os.path.join(work_dir, "config-tenant"), os.path.join(work_dir, "ext"),
+                             self.emulator_process.cert, self.emulator_process.url)
+        tenant_az.login()
+        return tenant_az
+
+    def timed(self, az, *args, output=None):
+        """Run az once; return ({"wall", "cpu"} seconds, request counts). ``output``: a file for its stdout."""
         self.emulator.call("DELETE", "/_emulator/requests")
         with tempfile.TemporaryFile() as err:
             started = time.perf_counter()
-            proc = subprocess.Popen([AZ, *map(str, args)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=err, env=az.env, cwd=az.cwd)
+            proc = subprocess.Popen([AZ, *map(str, args)], stdin=subprocess.DEVNULL,
+                                    stdout=output or subprocess.DEVNULL, stderr=err, env=az.env, cwd=az.cwd)
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - started
             proc.returncode = os.waitstatus_to_exitcode(status)
@@ -191,6 +206,38 @@ def measure(bench):
     return samples, pairs, counts
 
 
+def measure_tenant(bench, work_dir):
+    """list-clusters over 5,000 subscriptions, through Resource Graph and through ARM listing, paired."""
+    tenant_az = bench.seed_tenant(work_dir)
+    samples, outputs, counts = {"graph": [], "arm": []}, {}, {}
+    for run in range(TENANT_RUNS):
+        for engine in (("graph", "arm") if run % 2 == 0 else ("arm", "graph")):
+            with tempfile.TemporaryFile() as out:
+                seconds, counts[engine] = bench.timed(
+                    tenant_az, "aks", "pod-identity", "list-clusters", "--engine",
+                    "resource-graph" if engine == "graph" else "arm", "-o", "json", output=out)
+                out.seek(0)
+                outputs.setdefault(engine, set()).add(out.read())
+            samples[engine].append(seconds)
+    ratios = [g["cpu"] / a["cpu"] for g, a in zip(samples["graph"], samples["arm"])]
+    rows = json.loads(next(iter(outputs["graph"])))
+    return {"cpu_ratio": statistics.median(ratios), "requests": {k: counts[k]["requests"] for k in counts},
+            "identical": len(outputs["graph"]) == 1 and outputs["graph"] == outputs["arm"], "rows": len(rows),
+            "median_cpu_s": {k: statistics.median(s["cpu"] for s in v) for k, v in samples.items()},
+            "median_wall_s": {k: statistics.median(s["wall"] for s in v) for k, v in samples.items()}}
+
+
+def tenant_targets(tenant):
+    request_ratio = tenant["requests"]["graph"] / tenant["requests"]["arm"]
+    return [
+        (f"requests: list-clusters, {TENANT_SUBSCRIPTIONS} subscriptions, Resource Graph / ARM", request_ratio,
+         "<= 0.05", request_ratio <= 0.05),
+        (f"CPU: list-clusters, {TENANT_SUBSCRIPTIONS} subscriptions, Resource Graph / ARM", tenant["cpu_ratio"],
+         "<= 0.2", tenant["cpu_ratio"] <= 0.2),
+        ("output: the same rows through either engine", float(tenant["identical"]), "= 1", tenant["identical"]),
+    ]
+
+
 def evaluate(samples, pairs, counts):
     medians = {key: statistics.median(s["wall"] for s in values) for key, values in samples.items()}
     ratio = lambda a, b: statistics.median(r["cpu"] for r in pairs[f"{a}/{b}"])  # noqa: E731
@@ -237,9 +284,11 @@ def main():
         bench = Bench(work_dir)
         try:
             samples, pairs, counts = measure(bench)
+            print(f"Tenant scale: {TENANT_SUBSCRIPTIONS} subscriptions, {TENANT_RUNS} paired rounds ...", flush=True)
+            tenant = measure_tenant(bench, work_dir)
         finally:
             bench.stop()
-    targets = evaluate(samples, pairs, counts)
+    targets = evaluate(samples, pairs, counts) + tenant_targets(tenant)
     wall = {key: statistics.median(s["wall"] for s in values) for key, values in samples.items()}
     cpu = {key: statistics.median(s["cpu"] for s in values) for key, values in samples.items()}
     print(f"\n{'case':<20}{'wall s':>9}{'CPU s':>9}{'requests':>10}{'LRO polls':>11}{'final GET':>11}")
@@ -248,6 +297,10 @@ def main():
         c = counts.get(key, {}) if key.startswith(("add", "delete", "exception", "check", "list_")) else {}
         print(f"{key:<20}{wall[key]:>9.3f}{cpu[key]:>9.3f}{c.get('requests', ''):>10}{c.get('lro_polls', ''):>11}"
               f"{c.get('final_get', ''):>11}")
+    print(f"\nlist-clusters over {TENANT_SUBSCRIPTIONS} subscriptions ({tenant['rows']} clusters reported): "
+          f"Resource Graph {tenant['requests']['graph']} requests, CPU {tenant['median_cpu_s']['graph']:.3f} s, "
+          f"wall {tenant['median_wall_s']['graph']:.3f} s; ARM {tenant['requests']['arm']} requests, CPU "
+          f"{tenant['median_cpu_s']['arm']:.3f} s, wall {tenant['median_wall_s']['arm']:.3f} s")
     wall_ratios = {name: statistics.median(r["wall"] for r in values) for name, values in pairs.items()}
     print("\npaired wall-time ratios (for comparison): " +
           ", ".join(f"{name} {value:.3f}" for name, value in wall_ratios.items()))
@@ -257,7 +310,7 @@ def main():
     os.makedirs(os.path.join(REPO, ".bench"), exist_ok=True)
     result = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "runs": RUNS,
               "median_wall_s": wall, "median_cpu_s": cpu, "requests": counts, "samples_s": samples,
-              "paired_ratios": pairs, "median_paired_wall_ratios": wall_ratios,
+              "paired_ratios": pairs, "median_paired_wall_ratios": wall_ratios, "tenant_scale": tenant,
               "targets": [{"name": n, "value": v, "goal": g, "pass": ok} for n, v, g, ok in targets]}
     path = os.path.join(REPO, ".bench", "results.json")
     with open(path, "w", encoding="utf-8") as f:

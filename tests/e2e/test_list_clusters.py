@@ -1,6 +1,7 @@
 """`az aks pod-identity list-clusters`: the clusters that still use pod identity, over 300 clusters in two
 subscriptions whose listings come in several pages."""
 import math
+import time
 
 import pytest
 
@@ -94,3 +95,64 @@ def test_throttling_is_obeyed_and_nothing_is_missed(az, emulator, fleet):
     assert reported(result.json) == fleet
     throttled = [r for r in emulator.requests() if r.get("fault")]
     assert len(throttled) == 2
+
+
+# ----- through Azure Resource Graph
+
+GRAPH = "/providers/Microsoft.ResourceGraph/resources"
+
+
+def graph_queries(emulator):
+    return emulator.arm_requests("POST", GRAPH)
+
+
+def test_resource_graph_gives_the_same_rows_in_the_same_order_in_a_few_requests(az, emulator, fleet):
+    through_arm = az.ok("aks", "pod-identity", "list-clusters", "--engine", "arm").json
+    emulator.call("DELETE", "/_emulator/requests")
+    emulator.settings(graph_page_size=30)  # the service may page below what was asked for: every page is followed
+    through_graph = az.ok("aks", "pod-identity", "list-clusters", "--engine", "resource-graph").json
+    assert through_graph == through_arm and reported(through_graph) == fleet
+    queries = graph_queries(emulator)
+    assert len(queries) == math.ceil(len(fleet) / 30) and len(emulator.arm_requests()) == len(queries)
+    assert sorted(queries[0]["body"]["subscriptions"]) == sorted([emulator.subscription, OTHER_SUBSCRIPTION])
+    assert queries[0]["query"]["api-version"] == "2022-10-01"
+    assert [bool(q["body"]["options"].get("$skipToken")) for q in queries] == [False] + [True] * (len(queries) - 1)
+
+
+def test_auto_lists_a_few_subscriptions_through_arm(az, emulator, fleet):
+    az.ok("aks", "pod-identity", "list-clusters")
+    assert graph_queries(emulator) == [] and emulator.arm_requests("GET", LISTING)
+
+
+@pytest.mark.parametrize("mode,says", [("forbidden", "(AuthorizationFailed)"),
+                                       ("unregistered", "MissingSubscriptionRegistration")])
+def test_a_refused_resource_graph_falls_back_to_arm_with_a_warning(az, emulator, fleet, mode, says):
+    emulator.settings(resource_graph=mode)
+    result = az.ok("aks", "pod-identity", "list-clusters", "--engine", "resource-graph")
+    assert "Resource Graph did not answer for batch 1 of 1 (2 subscriptions" in result.stderr and says in result.stderr
+    assert "Listing those subscriptions through ARM instead." in result.stderr
+    assert reported(result.json) == fleet and emulator.arm_requests("GET", LISTING)
+
+
+def test_a_truncated_answer_is_never_taken_for_the_result(az, emulator, fleet):
+    emulator.settings(resource_graph="available", graph_truncate=True)
+    result = az.ok("aks", "pod-identity", "list-clusters", "--engine", "resource-graph")
+    assert "Resource Graph truncated its answer" in result.stderr
+    assert reported(result.json) == fleet  # completed through ARM
+
+
+def test_the_quota_is_obeyed_without_ever_exceeding_it(az, emulator, fleet):
+    emulator.settings(graph_page_size=25, graph_quota=2, graph_window_seconds=2)
+    time.sleep(2)  # a fresh window
+    started = time.monotonic()
+    result = az.ok("aks", "pod-identity", "list-clusters", "--engine", "resource-graph")
+    assert reported(result.json) == fleet
+    assert [q["status"] for q in graph_queries(emulator)] == [200] * 4  # 4 pages, no 429: it waited for the reset
+    assert time.monotonic() - started >= 2
+
+
+def test_a_throttled_query_is_waited_out(az, emulator, fleet):
+    emulator.add_fault(method="POST", path=GRAPH, status=429, code="RateLimiting", message="Throttled.", retry_after=1)
+    result = az.ok("aks", "pod-identity", "list-clusters", "--engine", "resource-graph")
+    assert reported(result.json) == fleet
+    assert [q["status"] for q in graph_queries(emulator)][:2] == [429, 200]

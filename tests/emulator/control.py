@@ -34,6 +34,19 @@ def settings(world, req):
     return Response(200, dict(world.settings, role_replication_delay_writes=world.authz.replication_delay_writes))
 
 
+def seed_subscriptions(world, req):
+    """``{"count": N}``: N more enabled subscriptions of the tenant, with stable ids (for fleets of thousands)."""
+    import uuid
+    count = int(req.json()["count"])
+    start = len(world.platform.subscriptions)
+    added = []
+    for i in range(start, start + count):
+        subscription_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"emulator-subscription-{i}"))
+        world.platform.add_subscription(subscription_id, f"Fleet subscription {i}")
+        added.append(subscription_id)
+    return Response(200, {"added": added})
+
+
 def seed_group(world, req):
     spec = req.json()
     group, _ = world.resources.put(spec.get("subscription", DEFAULT_SUBSCRIPTION), spec["name"],
@@ -134,6 +147,7 @@ def state(world, req):
 
 router.add("GET", PREFIX + "/health", health)
 router.add("POST", PREFIX + "/settings", settings)
+router.add("POST", PREFIX + "/subscriptions", seed_subscriptions)
 router.add("POST", PREFIX + "/resource-groups", seed_group)
 router.add("POST", PREFIX + "/identities", seed_identity)
 router.add("POST", PREFIX + "/identities/delete", delete_identity)

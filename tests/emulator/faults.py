@@ -8,6 +8,7 @@ class FaultRule:
     method: str                 # "*" for any
     path: str                   # regular expression searched in the path, case-insensitive
     count: int = 1
+    after: int = 0              # let this many matching requests through first
     # "status": answer an error; "reset": drop the connection;
     # "operation": accept the write, end its operation Failed or Canceled;
     # "interleave": another writer changes the cluster (``patch``) just before the request is served;
@@ -49,6 +50,9 @@ class Faults:
     def _take(self, method, path, kinds):
         for rule in self.rules:
             if rule.kind in kinds and rule.matches(method, path):
+                if rule.after > 0:
+                    rule.after -= 1
+                    continue
                 rule.count -= 1
                 return rule
         return None

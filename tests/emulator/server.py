@@ -16,12 +16,14 @@ from .services.graph.routes import router as graph_router
 from .services.msi.routes import router as msi_router
 from .services.platform.routes import ANONYMOUS_PATHS
 from .services.platform.routes import router as platform_router
+from .services.resourcegraph.routes import router as resource_graph_router
 from .services.resources.routes import router as resources_router
 from .tls import make_certificate
 from .world import World
 
 SERVICES = Router()
-for _router in (platform_router, resources_router, msi_router, authz_router, aks_router, graph_router):
+for _router in (platform_router, resources_router, msi_router, authz_router, aks_router, graph_router,
+                resource_graph_router):
     SERVICES.include(_router)
 
 

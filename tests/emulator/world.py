@@ -11,6 +11,7 @@ from .services.authorization.models import OWNER, AuthorizationBackend
 from .services.graph.models import GraphBackend
 from .services.msi.models import ManagedIdentityBackend
 from .services.platform.models import PIPELINE_OBJECT_ID, PlatformBackend
+from .services.resourcegraph.models import ResourceGraphBackend
 from .services.resources.models import ResourceGroupsBackend
 
 # list_page_size: how many clusters one page of a cluster listing holds (ARM pages long lists, with a nextLink).
@@ -21,8 +22,11 @@ from .services.resources.models import ResourceGroupsBackend
 # credential_write_seconds: how long a federated credential write keeps its identity busy; another write to the
 # same identity meanwhile gets the service's 409 for concurrent writes.
 # identity_bindings: whether the managed-cluster API serves identity bindings (services/aks/identity_bindings.py).
+# resource_graph, graph_truncate, graph_quota, graph_window_seconds: Resource Graph (services/resourcegraph/models.py).
 DEFAULT_SETTINGS = {"operation_seconds": 0.0, "retry_after": 1, "list_page_size": 100,
-                    "operation_statuses": ["InProgress"], "credential_write_seconds": 0.0, "identity_bindings": True}
+                    "operation_statuses": ["InProgress"], "credential_write_seconds": 0.0, "identity_bindings": True,
+                    "resource_graph": "available", "graph_truncate": False, "graph_quota": 15,
+                    "graph_window_seconds": 5, "graph_page_size": 1000}
 
 
 class World:
@@ -36,6 +40,7 @@ class World:
         self.graph = GraphBackend(self.msi)
         self.aks = ManagedClustersBackend(self.resources, self.msi, self.authz, self.settings)
         self.aks_bindings = IdentityBindingsBackend(self.aks, self.msi, self.settings)
+        self.graph_queries = ResourceGraphBackend(self.aks, self.settings)
         self.faults = Faults()
         self.requests = []
         self._started = time.time()

@@ -116,7 +116,9 @@ class EmulatorClient:
         self.call("DELETE", "/_emulator/faults")
         self.call("DELETE", "/_emulator/requests")
         self.settings(operation_seconds=0.0, retry_after=1, role_replication_delay_writes=0, list_page_size=100,
-                      operation_statuses=["InProgress"], credential_write_seconds=0.0, identity_bindings=True)
+                      operation_statuses=["InProgress"], credential_write_seconds=0.0, identity_bindings=True,
+                      resource_graph="available", graph_truncate=False, graph_quota=15, graph_window_seconds=5,
+                      graph_page_size=1000)
 
     # ----- reading
     def state(self):

@@ -40,3 +40,23 @@ def test_rows_sort_by_subscription_group_and_name_ignoring_case():
             for s, g, n in (("b", "x", "a"), ("a", "Y", "b"), ("a", "y", "A"), ("a", "x", "z"))]
     assert [(r["subscriptionId"], r["resourceGroup"], r["name"]) for r in sorted_rows(rows)] == [
         ("a", "x", "z"), ("a", "y", "A"), ("a", "Y", "b"), ("b", "x", "a")]
+
+
+def test_a_resource_graph_record_gives_the_row_the_arm_listing_gives():
+    from azext_podidentity.cluster_inventory import graph_row, pod_identity_row
+    cluster = {"id": "/subscriptions/AB-1/resourcegroups/MyGroup/providers/Microsoft.ContainerService/"
+                     "managedClusters/c1", "name": "c1", "location": "eastus",
+               "properties": {"podIdentityProfile": {"enabled": True, "userAssignedIdentities": [{}, {}]},
+                              "oidcIssuerProfile": {"enabled": True}}}
+    # what resource_graph.QUERY projects: Resource Graph lower-cases the subscription id
+    record = {"id": cluster["id"], "name": "c1", "subscriptionId": "ab-1", "location": "eastus",
+              "podIdentityEnabled": True, "podIdentities": 2, "podIdentityExceptions": None,
+              "oidcIssuerEnabled": True, "workloadIdentityEnabled": None}
+    assert graph_row(record, {"ab-1": "AB-1"}) == pod_identity_row(cluster, "AB-1")
+
+
+def test_resource_graph_batches_and_quota_header():
+    from azext_podidentity import resource_graph
+    assert [len(b) for b in resource_graph.batches([str(i) for i in range(2500)])] == [1000, 1000, 500]
+    seconds = resource_graph._seconds  # pylint: disable=protected-access
+    assert seconds("00:01:05") == 65 and seconds("soon") == 0

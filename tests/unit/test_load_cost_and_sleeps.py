@@ -7,8 +7,10 @@ import sys
 from tests.harness.emulator_client import REPO
 
 PACKAGE = os.path.join(REPO, "azext_podidentity")
-# The only waits allowed: backoff after a failure or a busy cluster, and a wait command's --interval (retry.py).
-ALLOWED_SLEEPS = {("retry.py", "sleep_before_retry"), ("retry.py", "after_busy"), ("retry.py", "poll")}
+# The only waits allowed: backoff after a failure or a busy cluster, a wait the service asked for (Retry-After, a
+# quota's reset) and a wait command's --interval (retry.py).
+ALLOWED_SLEEPS = {("retry.py", "sleep_before_retry"), ("retry.py", "after_busy"), ("retry.py", "poll"),
+                  ("retry.py", "wait_as_told")}
 
 
 def _sleep_calls():
