@@ -15,12 +15,12 @@ from azure.cli.command_modules.acs.managed_cluster_decorator import (AKSManagedC
                                                                      AKSManagedClusterCreateDecorator,
                                                                      AKSManagedClusterParamDict,
                                                                      AKSManagedClusterUpdateDecorator)
-from azure.cli.core.azclierror import ArgumentUsageError, InvalidArgumentValueError
+from azure.cli.core.azclierror import ArgumentUsageError, BadRequestError, InvalidArgumentValueError
 from azure.cli.core.profiles import ResourceType
 from knack.log import get_logger
 
 from azext_podidentity import profile_edits as edits
-from azext_podidentity import retry
+from azext_podidentity import preview_feature, retry, service_errors
 from azext_podidentity.cluster_writer import identity_of, profile_model, profile_of
 from azext_podidentity.role_grant import NEEDS_MANAGED_IDENTITY, uses_managed_identity
 
@@ -52,7 +52,23 @@ class _PinnedETagContext(AKSManagedClusterContext):
         return super().get_if_match() or self.pinned_etag
 
 
+def _put_explaining_preview_feature(cmd, put_mc, mc):
+    """Core's PUT, with the how-to's commands added when the service refuses pod identity for its preview feature
+    (raised as core raises a 400; core's own retries never retry it)."""
+    from azure.core.exceptions import HttpResponseError
+    try:
+        return put_mc(mc)
+    except HttpResponseError as ex:
+        advice = preview_feature.explain(cmd, ex.message)
+        if advice is None:
+            raise
+        raise BadRequestError(f"{service_errors.describe(service_errors.of_exception(ex))}\n{advice}") from ex
+
+
 class PodIdentityCreateDecorator(AKSManagedClusterCreateDecorator):
+    def put_mc(self, mc):
+        return _put_explaining_preview_feature(self.cmd, super().put_mc, mc)
+
     def construct_mc_profile_default(self, bypass_restore_defaults=False):
         mc = super().construct_mc_profile_default(bypass_restore_defaults=bypass_restore_defaults)
         if not self.context.raw_param.get("enable_pod_identity"):
@@ -79,6 +95,9 @@ class PodIdentityUpdateDecorator(AKSManagedClusterUpdateDecorator):
     def init_context(self):
         self.context = _PinnedETagContext(self.cmd, AKSManagedClusterParamDict(self._raw_parameters), self.models,
                                           DecoratorMode.UPDATE)
+
+    def put_mc(self, mc):
+        return _put_explaining_preview_feature(self.cmd, super().put_mc, mc)
 
     def update_mc_profile_default(self):
         mc = super().update_mc_profile_default()

@@ -202,28 +202,34 @@ def _read_existence(cmd, entries, known):
 
 
 def _raise_with_blockers(target, cluster, profile, before, error):
-    """A refused write: keep the service's code and message, and name the pod identities that blocked it.
-
-    The service says "no assignment permission" both for a revoked grant and for an identity that was deleted, so
-    each blocking identity is read once to tell which advice applies; when one is gone, so are the others read: the
-    service names one blocker at a time, and several deleted identities are removed together.
-    """
-    from azext_podidentity import blocked_write
-    from azext_podidentity.role_grant import principal_id_or_none
+    """A refused write: keep the service's code and message, and say what to do: the preview feature's commands
+    when the service refused pod identity for it, else the pod identities that blocked the write."""
+    from azext_podidentity import preview_feature
     explanation = None
     if error.status_code == 400:
         message = str(error.message)
-        existing = {}
-        if blocked_write.MISSING_GRANT in message.lower():
-            existing = _read_existence(target.cmd, blocked_write.blockers(message, profile), {})
-            if False in existing.values():  # a deleted identity: are there others? they go together
-                everyone = (before.get(profile_edits.IDENTITIES) or []) + (profile.get(profile_edits.IDENTITIES) or [])
-                existing = _read_existence(target.cmd, everyone, existing)
-        explanation = blocked_write.explain(message, profile, target.resource_group_name, target.cluster_name,
-                                            principal_id_or_none(identity_of(cluster)), existing, before)
+        explanation = preview_feature.explain(target.cmd, message) or \
+            _blocking_entries(target, cluster, profile, before, message)
     if not explanation:
         raise error
     raise AzureResponseError(f"{error.message}\n{explanation}") from error
+
+
+def _blocking_entries(target, cluster, profile, before, message):
+    """What blocked the write, or None. The service says "no assignment permission" both for a revoked grant and for an
+    identity that was deleted, so each blocking identity is read once to tell which advice applies; when one is gone,
+    so are the others read: the service names one blocker at a time, and several deleted identities are removed
+    together."""
+    from azext_podidentity import blocked_write
+    from azext_podidentity.role_grant import principal_id_or_none
+    existing = {}
+    if blocked_write.MISSING_GRANT in message.lower():
+        existing = _read_existence(target.cmd, blocked_write.blockers(message, profile), {})
+        if False in existing.values():  # a deleted identity: are there others? they go together
+            everyone = (before.get(profile_edits.IDENTITIES) or []) + (profile.get(profile_edits.IDENTITIES) or [])
+            existing = _read_existence(target.cmd, everyone, existing)
+    return blocked_write.explain(message, profile, target.resource_group_name, target.cluster_name,
+                                 principal_id_or_none(identity_of(cluster)), existing, before)
 
 
 def _raise_failed_entries(cluster, touched, operation_error):

@@ -13,7 +13,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from tests.harness.azcli import AZ, AzRunner  # noqa: E402  pylint: disable=wrong-import-position
-from tests.harness.emulator_client import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
+from tests.harness.emulator_client import EmulatorClient, EmulatorProcess  # noqa: E402  pylint: disable=C0413
 from tests.harness.wheel import build_wheel  # noqa: E402  pylint: disable=wrong-import-position
 
 
@@ -31,6 +31,12 @@ def run_walkthrough(work_dir, wheel, stdout=None, stderr=None, walkthrough="how-
         az.env.update(HOME=home, PATH=os.path.dirname(AZ) + os.pathsep + az.env.get("PATH", ""))
         az.ok("extension", "add", "--source", wheel, "-y")
         az.login()
+        if walkthrough == "how-to":
+            # A subscription that has never registered the preview feature, as a new user's has; registering takes
+            # a few seconds here, minutes in Azure.
+            client = EmulatorClient(emulator.url, emulator.cert)
+            client.seed_feature("NotRegistered")
+            client.settings(feature_registration_seconds=3.0)
         return subprocess.run(["bash", os.path.join(REPO, "demo", WALKTHROUGHS[walkthrough])], env=az.env,
                               cwd=work_dir, stdout=stdout, stderr=stderr, check=False).returncode
     finally:

@@ -5,6 +5,20 @@
 set -euo pipefail
 trap 'printf "\n\033[1m$ %s\033[0m\n" "$BASH_COMMAND"' DEBUG
 
+# Register the EnablePodIdentityPreview feature flag
+az feature register --namespace "Microsoft.ContainerService" --name "EnablePodIdentityPreview"
+# (The how-to's tip, `az feature unregister`, runs at the end, once the add-on is disabled.)
+az feature show --namespace "Microsoft.ContainerService" --name "EnablePodIdentityPreview"
+# "It takes a few minutes for the status to show as Registered": ask again until it does (a few seconds here).
+for attempt in $(seq 1 60); do
+    STATE=$(az feature show --namespace "Microsoft.ContainerService" --name "EnablePodIdentityPreview" --query properties.state -o tsv)
+    echo "feature state: $STATE"
+    [ "$STATE" = Registered ] && break
+    sleep 1
+done
+test "$STATE" = Registered
+az provider register --namespace Microsoft.ContainerService
+
 # Manage an AKS cluster with pod-managed identities
 az group create --name myResourceGroup --location eastus
 az aks create \
@@ -80,3 +94,6 @@ GRANT_QUERY="[?principalId=='$CLUSTER_PRINCIPAL_ID'].id"
 GRANTS_LEFT=$(az role assignment list --all --query "$GRANT_QUERY" -o tsv)
 echo "grants of the cluster identity left: ${GRANTS_LEFT:-none}"
 test -z "$GRANTS_LEFT"
+
+# The how-to's tip: unregister the feature once nothing uses the add-on any more
+az feature unregister --namespace "Microsoft.ContainerService" --name "EnablePodIdentityPreview"

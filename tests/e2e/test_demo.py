@@ -8,6 +8,9 @@ def test_walkthrough_runs_to_the_end(tmp_path, wheel):
         code = run_walkthrough(str(tmp_path), str(wheel), stdout=out, stderr=out)
     text = log.read_text(encoding="utf-8")
     assert code == 0, text[-3000:]
+    # the how-to's first steps: the feature registered by polling until Registered, then the provider
+    assert "feature state: Registering" in text and "feature state: Registered" in text
+    assert text.index("az provider register --namespace Microsoft.ContainerService") < text.index("az aks create")
     assert "my-pod-identity  my-app       Assigned" in text
     assert "Removed pod identity 'my-pod-identity-1' in namespace 'my-app'." in text
     assert "grants of the cluster identity left: none" in text

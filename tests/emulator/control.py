@@ -47,6 +47,21 @@ def seed_subscriptions(world, req):
     return Response(200, {"added": added})
 
 
+def seed_feature(world, req):
+    """``{"subscription", "namespace", "name", "state"}``: the state a subscription starts with for a preview feature
+    (``Registered`` counts as seen by its provider already); without a subscription, the default of every
+    subscription whose state was not chosen."""
+    spec = req.json()
+    try:
+        if spec.get("subscription"):
+            world.features.seed(spec["subscription"], spec["namespace"], spec["name"], spec["state"])
+        else:
+            world.features.seed_default(spec["state"])
+    except ValueError as ex:
+        return Response(400, {"error": {"code": "InvalidFeatureState", "message": str(ex)}})
+    return Response(200, {})
+
+
 def seed_group(world, req):
     spec = req.json()
     group, _ = world.resources.put(spec.get("subscription", DEFAULT_SUBSCRIPTION), spec["name"],
@@ -149,6 +164,7 @@ router.add("GET", PREFIX + "/health", health)
 router.add("POST", PREFIX + "/settings", settings)
 router.add("POST", PREFIX + "/subscriptions", seed_subscriptions)
 router.add("POST", PREFIX + "/resource-groups", seed_group)
+router.add("POST", PREFIX + "/features", seed_feature)
 router.add("POST", PREFIX + "/identities", seed_identity)
 router.add("POST", PREFIX + "/identities/delete", delete_identity)
 router.add("POST", PREFIX + "/role-assignments", seed_role_assignment)

@@ -12,6 +12,7 @@ from .http_types import Request, Response
 from .routing import Router
 from .services.aks.routes import router as aks_router
 from .services.authorization.routes import router as authz_router
+from .services.features.routes import router as features_router
 from .services.graph.routes import router as graph_router
 from .services.msi.routes import router as msi_router
 from .services.platform.routes import ANONYMOUS_PATHS
@@ -23,7 +24,7 @@ from .world import World
 
 SERVICES = Router()
 for _router in (platform_router, resources_router, msi_router, authz_router, aks_router, graph_router,
-                resource_graph_router):
+                resource_graph_router, features_router):
     SERVICES.include(_router)
 
 

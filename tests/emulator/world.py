@@ -8,6 +8,7 @@ from .faults import Faults
 from .services.aks.identity_bindings import IdentityBindingsBackend
 from .services.aks.models import ManagedClustersBackend
 from .services.authorization.models import OWNER, AuthorizationBackend
+from .services.features.models import FeaturesBackend
 from .services.graph.models import GraphBackend
 from .services.msi.models import ManagedIdentityBackend
 from .services.platform.models import PIPELINE_OBJECT_ID, PlatformBackend
@@ -23,10 +24,13 @@ from .services.resources.models import ResourceGroupsBackend
 # same identity meanwhile gets the service's 409 for concurrent writes.
 # identity_bindings: whether the managed-cluster API serves identity bindings (services/aks/identity_bindings.py).
 # resource_graph, graph_truncate, graph_quota, graph_window_seconds: Resource Graph (services/resourcegraph/models.py).
+# feature_registration_seconds, provider_registration_seconds: how long a feature stays Registering (or
+# Unregistering) and a provider Registering (services/features/models.py; minutes in Azure).
 DEFAULT_SETTINGS = {"operation_seconds": 0.0, "retry_after": 1, "list_page_size": 100,
                     "operation_statuses": ["InProgress"], "credential_write_seconds": 0.0, "identity_bindings": True,
                     "resource_graph": "available", "graph_truncate": False, "graph_quota": 15,
-                    "graph_window_seconds": 5, "graph_page_size": 1000}
+                    "graph_window_seconds": 5, "graph_page_size": 1000,
+                    "feature_registration_seconds": 2.0, "provider_registration_seconds": 0.0}
 
 
 class World:
@@ -35,10 +39,11 @@ class World:
         self.settings = dict(DEFAULT_SETTINGS)
         self.platform = PlatformBackend()
         self.resources = ResourceGroupsBackend()
+        self.features = FeaturesBackend(self.platform, self.settings)
         self.msi = ManagedIdentityBackend(self.resources, self.settings)
         self.authz = AuthorizationBackend()
         self.graph = GraphBackend(self.msi)
-        self.aks = ManagedClustersBackend(self.resources, self.msi, self.authz, self.settings)
+        self.aks = ManagedClustersBackend(self.resources, self.msi, self.authz, self.settings, self.features)
         self.aks_bindings = IdentityBindingsBackend(self.aks, self.msi, self.settings)
         self.graph_queries = ResourceGraphBackend(self.aks, self.settings)
         self.faults = Faults()

@@ -99,6 +99,14 @@ class EmulatorClient:
         spec.setdefault("subscription", self.subscription)
         return self.call("POST", "/_emulator/clusters", spec)
 
+    def seed_feature(self, state, subscription=None, namespace="Microsoft.ContainerService",
+                     name="EnablePodIdentityPreview"):
+        """The state a subscription starts with for a preview feature (every subscription: ``subscription="*"``)."""
+        spec = {"namespace": namespace, "name": name, "state": state}
+        if subscription != "*":
+            spec["subscription"] = subscription or self.subscription
+        return self.call("POST", "/_emulator/features", spec)
+
     def grant(self, scope, principal_id, role=MANAGED_IDENTITY_OPERATOR):
         return self.call("POST", "/_emulator/role-assignments",
                          {"scope": scope, "role": role, "principal_id": principal_id})
@@ -115,10 +123,11 @@ class EmulatorClient:
     def reset_test_controls(self):
         self.call("DELETE", "/_emulator/faults")
         self.call("DELETE", "/_emulator/requests")
+        self.seed_feature("Registered", subscription="*")
         self.settings(operation_seconds=0.0, retry_after=1, role_replication_delay_writes=0, list_page_size=100,
                       operation_statuses=["InProgress"], credential_write_seconds=0.0, identity_bindings=True,
                       resource_graph="available", graph_truncate=False, graph_quota=15, graph_window_seconds=5,
-                      graph_page_size=1000)
+                      graph_page_size=1000, feature_registration_seconds=2.0, provider_registration_seconds=0.0)
 
     # ----- reading
     def state(self):

@@ -17,6 +17,7 @@ import time
 import uuid
 
 from ...errors import AksError, ArmError, not_found
+from ..features.models import POD_IDENTITY_FEATURE
 from ..platform.models import TENANT_ID
 from . import pod_identity_rules
 
@@ -83,8 +84,9 @@ class Operation:
 
 
 class ManagedClustersBackend:
-    def __init__(self, resources, msi, authz, settings):
+    def __init__(self, resources, msi, authz, settings, features):
         self.resources = resources
+        self.features = features
         self.msi = msi
         self.authz = authz
         self.settings = settings
@@ -183,8 +185,10 @@ class ManagedClustersBackend:
             profile = cluster["properties"].get("podIdentityProfile")
             if profile is not None:
                 try:
+                    registered = self.features.enabled(sub, *POD_IDENTITY_FEATURE)
                     pod_identity_rules.check_profile(profile, cluster, self.msi, self.authz,
-                                                     self.cluster_principal_id(cluster), creating=existing is None)
+                                                     self.cluster_principal_id(cluster), creating=existing is None,
+                                                     feature_registered=registered)
                 finally:
                     self.authz.note_cluster_write()
                 cluster["properties"]["podIdentityProfile"] = self._next_profile(

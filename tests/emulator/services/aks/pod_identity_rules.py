@@ -8,11 +8,22 @@ emulator's choice (the product must not depend on it). Two facts from those thre
   entry's resource id, client id and object id (Azure/AKS#2943, #3833, #2203);
 - pod identities cannot be sent when the cluster is created (azure-rest-api-specs#13417).
 The order in which the real service applies its rules is not recorded; the emulator stops at the first broken one.
+
+The refusals for enabling, each with the report it is shaped on. Each report gives the message and the status
+(400, "Bad Request") but no code: the code "BadRequest" of each is the emulator's choice.
+- the subscription has not registered EnablePodIdentityPreview, as the provider last saw it (see
+  services/features/models.py): Azure/azure-quickstart-templates#12928 (2022). The reports show it when a cluster
+  is created or updated with pod identity enabled; whether the service also refuses a later change of a cluster
+  that already has the add-on, once the feature is unregistered, is not reported: the emulator refuses every write
+  that keeps pod identity enabled (the stricter reading).
+- a cluster without a managed identity: MicrosoftDocs/azure-docs#72221 (2021).
+- kubenet without the consent flag: Azure/AKS#2011, MicrosoftDocs/azure-docs#68104 and #67309 (2020).
 """
 import re
 
 from ...errors import aks_bad_request as bad_request
 
+FEATURE = "Microsoft.ContainerService/EnablePodIdentityPreview"
 MAX_IDENTITIES = 200
 MAX_EXCEPTIONS = 200
 _LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
@@ -41,10 +52,12 @@ def _no_assignment_permission(identity):
                        "permission before assigning pod identity.")
 
 
-def check_profile(profile, cluster, msi, authz, cluster_principal_id, creating=False):
+def check_profile(profile, cluster, msi, authz, cluster_principal_id, creating=False, feature_registered=True):
     """Raise the service's error for the first rule ``profile`` breaks; ``cluster`` is the request body."""
     if not profile.get("enabled"):
         return
+    if not feature_registered:
+        raise bad_request("BadRequest", f"PodIdentity addon is not allowed since feature '{FEATURE}' is not enabled.")
     if creating and profile.get("userAssignedIdentities"):
         raise bad_request("PodIdentityAddonUserAssignedIdentitiesNotAllowedInCreation",
                           "PodIdentity addon does not support assigning pod identities on creation.")
