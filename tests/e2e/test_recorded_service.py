@@ -11,12 +11,9 @@ import pytest
 from tests.e2e.helpers import cluster_puts, grant_puts, pod_identity_args, profile
 
 CLUSTER_PATH = "managedClusters/{}$"
-BLOCKED = {"code": "OperationNotAllowed", "subcode": "OperationBlockedByNodeDisruptionPolicy",
-           "message": "Operation 'PutManagedClusterHandler.PUT' is blocked by node disruption policy."}
-ETAG_MISMATCH = {"code": "EtagMismatch", "message": "Operation is not allowed: Another operation is in progress",
-                 "subcode": "PutManagedClusterAndComponents_FailedPrecondition",
-                 "details": [{"code": "Unspecified", "message": "rpc error: code = FailedPrecondition desc = Etag "
-                                                                "mismatched"}]}
+# the service's own answers (tests/emulator/services/aks/models.py SERVICE_CONDITIONS, held against the recordings)
+BLOCKED = {"kind": "condition", "condition": "node_disruption_policy"}
+ETAG_MISMATCH = {"kind": "condition", "condition": "etag_race"}
 
 
 def exception_add(names, name="legacy"):
@@ -24,9 +21,10 @@ def exception_add(names, name="legacy"):
             "--namespace", "shop", "--name", name, "--pod-labels", f"app={name}"]
 
 
-def refuse_puts(emulator, names, count, status=409, **error):
-    emulator.add_fault(method="PUT", path=CLUSTER_PATH.format(names.cluster), count=count, status=status,
-                       shape="aks", **error)
+def refuse_puts(emulator, names, count, **error):
+    if "kind" not in error:
+        error.update(status=409, shape="aks")
+    emulator.add_fault(method="PUT", path=CLUSTER_PATH.format(names.cluster), count=count, **error)
 
 
 def test_a_409_that_waiting_cannot_clear_fails_within_seconds_and_leaves_nothing(
@@ -57,9 +55,12 @@ def test_aks_update_with_a_pod_identity_flag_does_not_wait_on_a_permanent_409(az
 
 def test_a_409_that_does_not_say_why_is_waited_for_while_the_cluster_runs_an_operation(az, emulator, names,
                                                                                        cluster):
-    emulator.settings(operation_seconds=3)
+    # The first change's operation runs until the second command's second PUT arrives, however slow the machine.
+    emulator.settings(operation_seconds=3600)
     az.ok(*exception_add(names, "first"), "--no-wait")
     refuse_puts(emulator, names, 1, code="OperationNotAllowed", message="Operation is not allowed.")
+    emulator.add_fault(method="PUT", path=f"managedClusters/{names.cluster}$", kind="action", after=1,
+                       action={"finish_operations": True, "settings": {"operation_seconds": 0}})
     result = az.ok(*exception_add(names, "second"))
     assert "is busy" in result.stderr
     assert [e["name"] for e in profile(emulator, names)["userAssignedIdentityExceptions"]] == ["first", "second"]
@@ -126,13 +127,17 @@ def test_a_concurrent_credential_write_409_is_retried(az, emulator, names, share
 
 def test_parallel_migrations_of_clusters_sharing_identities_all_succeed(az, emulator, names, shared_identities):
     identities, clusters = shared_identities
-    emulator.settings(credential_write_seconds=0.5)  # each write keeps its identity busy, as the service does
+    # Forced overlap: each run's first credential write is held until all five have arrived, then they are served
+    # at once; each write keeps its identity busy for 3 s, as the service keeps it busy for a while.
+    emulator.settings(credential_write_seconds=3)
+    emulator.add_fault(method="PUT", path="/federatedIdentityCredentials/", kind="barrier", count=len(clusters))
     processes = [az.popen("aks", "pod-identity", "migrate", "-g", names.rg, "--cluster-name", c) for c in clusters]
     outputs = [p.communicate(timeout=600) for p in processes]
     for process, (_, stderr) in zip(processes, outputs):
         assert process.returncode == 0, stderr
+    assert emulator.state()["barrier_timeouts"] == 0
     refused = [r for r in emulator.arm_requests("PUT", "/federatedIdentityCredentials/") if r["status"] == 409]
-    assert refused, "the writes never overlapped: the test proves nothing"
+    assert len(refused) >= 3  # five writes at once on two identities: at least three meet a busy identity
     # each cluster's 3 service accounts, on the identity each uses: 10 on one identity, 5 on the other
     assert sorted(len(credentials(emulator, i)) for i in identities) == [5, 10]
     created = [r for r in emulator.arm_requests("PUT", "/federatedIdentityCredentials/") if r["status"] == 201]

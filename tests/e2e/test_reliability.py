@@ -92,11 +92,15 @@ def test_a_cluster_that_stays_busy_fails_clearly_when_the_budget_runs_out(az, em
 
 
 def test_busy_because_a_real_operation_runs(az, emulator, names, identity):
-    emulator.settings(operation_seconds=5)  # longer than the next az takes to start and read, even on a busy machine
+    # The first change's operation runs until the second command's second PUT arrives, however slow the machine:
+    # its first PUT meets the service's own 409 for an operation in progress.
+    emulator.settings(operation_seconds=3600)
     az.ok(*exception_add(names, "first"), "--no-wait")
+    emulator.add_fault(method="PUT", path=CLUSTER_PATH.format(names.cluster), kind="action", after=1,
+                       action={"finish_operations": True, "settings": {"operation_seconds": 0}})
     result = az.ok(*exception_add(names, "second"))
     assert [e["name"] for e in profile(emulator, names)["userAssignedIdentityExceptions"]] == ["first", "second"]
-    assert 409 in [p["status"] for p in cluster_puts(emulator)]
+    assert [p["status"] for p in cluster_puts(emulator)][-2:] == [409, 200]
     assert "another operation is in progress" in result.stderr
 
 

@@ -108,10 +108,18 @@ def revoke_role_assignments(world, req):
 
 
 def perform(world, action):
-    """What an "action" fault does before its request is served, to force an interleaving:
-    ``{"revoke": {"principal_id", "role", "scope" (optional)}}`` (someone removes role assignments), or
+    """What an "action" fault does before its request is served, to force an interleaving; its keys, in this order:
+    ``{"create_identity": {"subscription", "resource_group", "name"}}`` (someone creates an identity, or re-creates
+    a deleted one under the same id, with new client and object ids);
+    ``{"revoke": {"principal_id", "role", "scope" (optional)}}`` (someone removes role assignments);
     ``{"cluster_patch": {"subscription", "resource_group", "name", "patch"}}`` (another client changes a cluster,
-    lists appended, as an ``interleave`` fault does)."""
+    lists appended, as an ``interleave`` fault does);
+    ``{"finish_operations": true}`` (every running cluster operation ends now, Succeeded);
+    ``{"settings": {...}}`` (settings change, as the settings control changes them)."""
+    if "create_identity" in action:
+        spec = action["create_identity"]
+        world.msi.put(spec.get("subscription", DEFAULT_SUBSCRIPTION), spec["resource_group"], spec["name"],
+                      spec.get("location", "eastus"))
     if "revoke" in action:
         spec = action["revoke"]
         _revoke(world, spec["principal_id"], spec["role"], spec.get("scope"))
@@ -119,6 +127,10 @@ def perform(world, action):
         spec = action["cluster_patch"]
         world.aks.write_as_another_client(spec.get("subscription", DEFAULT_SUBSCRIPTION), spec["resource_group"],
                                           spec["name"], spec["patch"])
+    if action.get("finish_operations"):
+        world.aks.finish_running_operations()
+    if "settings" in action:
+        world.settings.update(action["settings"])
 
 
 def seed_cluster(world, req):
@@ -137,6 +149,7 @@ def add_fault(world, req):
 
 def clear_faults(world, req):
     world.faults.clear()
+    world.faults.barrier_timeouts = 0
     return Response(200, {})
 
 
@@ -157,6 +170,7 @@ def state(world, req):
         "role_assignments": list(world.authz.assignments.values()),
         "resource_groups": list(world.resources.groups.values()),
         "tokens_issued": world.platform.tokens_issued,
+        "barrier_timeouts": world.faults.barrier_timeouts,
     })
 
 

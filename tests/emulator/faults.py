@@ -1,6 +1,7 @@
 """Faults injected by tests: the next N requests matching a method and path fail in a chosen way."""
 import re
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -13,7 +14,12 @@ class FaultRule:
     # "operation": accept the write, end its operation Failed or Canceled;
     # "interleave": another writer changes the cluster (``patch``) just before the request is served;
     # "action": before the request is served, something else happens (``action``, see control.perform):
-    # another client's change of a named cluster, or role assignments revoked.
+    # another client's change of a named cluster, or role assignments revoked;
+    # "condition": the service meets a condition it answers in its own words (``condition``, see
+    # services/aks/models.py SERVICE_CONDITIONS): the managed-cluster service's node disruption policy block, or its
+    # internal eTag race;
+    # "barrier": the first ``count`` matching requests are each held until all ``count`` have arrived (at most
+    # ``timeout`` seconds), then served: several clients are made to read before any of them writes.
     kind: str = "status"
     status: int = 500
     code: str = "InternalServerError"
@@ -26,6 +32,10 @@ class FaultRule:
     operation_status: str = "Failed"
     patch: dict = None
     action: dict = None
+    timeout: float = 60.0
+    condition: str = None
+    arrived: int = field(default=0, init=False)
+    parties: int = field(default=0, init=False)
 
     def matches(self, method, path):
         return self.count > 0 and self.method in ("*", method) and re.search(self.path, path, re.IGNORECASE)
@@ -34,10 +44,14 @@ class FaultRule:
 class Faults:
     def __init__(self):
         self.rules = []
+        self.barrier_timeouts = 0
+        self._barrier = threading.Condition()
 
     def add(self, **spec):
         rule = FaultRule(**spec)
-        if rule.kind not in ("status", "reset", "operation", "interleave", "action"):
+        rule.parties = rule.count
+        if rule.kind not in ("status", "reset", "operation", "interleave", "action", "barrier",
+                             "condition"):
             raise ValueError(f"unknown fault kind {rule.kind!r}")
         if rule.shape not in ("arm", "aks"):
             raise ValueError(f"unknown error shape {rule.shape!r}")
@@ -57,6 +71,18 @@ class Faults:
                 return rule
         return None
 
+    def wait_at_barrier(self, method, path):
+        """Hold a request that a barrier catches until the barrier's last party arrives (called without the world's
+        lock, so that the others can arrive)."""
+        with self._barrier:
+            rule = self._take(method, path, ("barrier",))
+            if rule is None:
+                return
+            rule.arrived += 1
+            self._barrier.notify_all()
+            if not self._barrier.wait_for(lambda: rule.arrived >= rule.parties, timeout=rule.timeout):
+                self.barrier_timeouts += 1
+
     def take_interleaved_write(self, method, path):
         rule = self._take(method, path, ("interleave",))
         return rule.patch if rule else None
@@ -64,6 +90,10 @@ class Faults:
     def take_action(self, method, path):
         rule = self._take(method, path, ("action",))
         return rule.action if rule else None
+
+    def take_condition(self, method, path):
+        rule = self._take(method, path, ("condition",))
+        return rule.condition if rule else None
 
     def take_transport_fault(self, method, path):
         return self._take(method, path, ("status", "reset"))

@@ -82,6 +82,8 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         req = Request.parse(self.command, self.path, dict(self.headers.items()), raw)
         world = self.server.world
+        if not req.path.startswith(control.PREFIX):
+            world.faults.wait_at_barrier(req.method, req.path)
         try:
             with world.lock:
                 response = dispatch(world, req)

@@ -43,6 +43,22 @@ def _merge_patch(target, patch):
             target[key] = value
 
 
+# Refusals the service gives for conditions the emulator does not model, each in the service's words: a test asks
+# for one with a "condition" fault, and the contract test holds each against its source.
+SERVICE_CONDITIONS = {
+    # recorded/aks2026_etag_lro_errors.json, put_update_409_unwrapped_rp_error: waiting never clears it
+    "node_disruption_policy": lambda: AksError(
+        409, "OperationNotAllowed", "Operation 'PutManagedClusterHandler.PUT' is blocked by node disruption policy.",
+        subcode="OperationBlockedByNodeDisruptionPolicy"),
+    # AKS's internal eTag race, as users pasted it (terraform-azurerm-aks#604, terraform-provider-azapi#889); the
+    # thread truncates the subcode after "PutManagedClusterAndComponents_Fa": its end is the emulator's guess
+    "etag_race": lambda: AksError(
+        409, "EtagMismatch", "Operation is not allowed: Another operation is in progress",
+        subcode="PutManagedClusterAndComponents_FailedPrecondition",
+        details=[{"code": "Unspecified", "message": "rpc error: code = FailedPrecondition desc = Etag mismatched"}]),
+}
+
+
 class Operation:
     def __init__(self, subscription, location, cluster_key, duration, outcome=None, statuses=("InProgress",)):
         self.id = str(uuid.uuid4())
@@ -101,6 +117,13 @@ class ManagedClustersBackend:
         now = time.time()
         for op in list(self.running.values()):
             if now >= op.due:
+                self._finish(op, now)
+
+    def finish_running_operations(self):
+        """End every running operation now (a test control: an operation that lasts until the test says so)."""
+        with self._lock:
+            now = time.time()
+            for op in list(self.running.values()):
                 self._finish(op, now)
 
     def _finish(self, op, now):

@@ -1,4 +1,5 @@
 from ...http_types import Response
+from .models import SERVICE_CONDITIONS
 from ...routing import Router, sub_rg
 
 router = Router()
@@ -19,6 +20,10 @@ def _lro_headers(world, req, op):
 
 
 def put_cluster(world, req, sub, rg, name):
+    condition = world.faults.take_condition(req.method, req.path)
+    if condition:
+        world.aks.get(sub, rg, name)  # a missing cluster is still a 404
+        raise SERVICE_CONDITIONS[condition]()
     patch = world.faults.take_interleaved_write(req.method, req.path)
     if patch:
         world.aks.write_as_another_client(sub, rg, name, patch)
