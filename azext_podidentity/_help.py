@@ -149,13 +149,15 @@ long-summary: >-
   others. An identity holds at most 20 federated credentials: past that (with --strategy auto, the default, when
   a credential per service account would leave none of the 20 free), the identity is used through an identity
   binding instead, one per cluster and identity, created or reused; AKS gives the identity a single credential,
-  'aks-identity-binding', shared by every cluster that binds it, and the manifest adds the ClusterRole and
-  ClusterRoleBinding that let the service accounts use the identity, and the pod annotation bindings need. The plan
-  says, for each pod identity, which strategy was chosen and why. Identity bindings need an azure-cli whose AKS API
-  has them; without it, or when the service does not offer them, the command fails before any change and the
-  credential path still works. Pod identities are not removed: delete each one with 'az aks pod-identity delete'
-  once its workloads run on Workload ID, then turn the add-on off. The cluster needs the OIDC issuer and workload
-  identity ('az aks update --enable-oidc-issuer --enable-workload-identity').
+  'aks-identity-binding', shared by every cluster that binds it, and the manifest adds the ClusterRole and a
+  ClusterRoleBinding per service account (applying a later run's manifest adds to them, never replaces them), and
+  the pod annotation bindings need. The plan says, for each pod identity, which strategy was chosen and why; a
+  cluster whose credentials all exist keeps them, so a re-run writes nothing. Identity bindings need an azure-cli
+  whose AKS API has them; without it, or when the service does not offer them, auto may use all 20 credentials,
+  and an identity that would pass them is an error before any change. Pod identities are not removed: delete each
+  one with 'az aks pod-identity delete' once its workloads run on Workload ID, then turn the add-on off. The
+  cluster needs the OIDC issuer and workload identity ('az aks update --enable-oidc-issuer
+  --enable-workload-identity').
 examples:
   - name: See what migrating every pod identity of a cluster would do, changing nothing.
     text: az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster --dry-run

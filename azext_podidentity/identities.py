@@ -4,8 +4,11 @@
 """User-assigned identities and their federated identity credentials, each read and written in the identity's
 own subscription."""
 from azure.cli.core.azclierror import ResourceNotFoundError
+from knack.log import get_logger
 
 from azext_podidentity.validation import parse_identity_resource_id
+
+logger = get_logger(__name__)
 
 
 def _msi_client(cmd, identity_resource_id):
@@ -75,32 +78,22 @@ CONCURRENT_CREDENTIAL_WRITES = "ConcurrentFederatedIdentityCredentialsWritesForS
 CREDENTIAL_WRITE_WAIT_SECONDS = 120
 
 
-def create_credential(cmd, identity_resource_id, credential_name, issuer, subject, audience):
-    """Create (or replace) one federated identity credential.
-
-    The service refuses credential writes to one identity that overlap (409, for example another `migrate` of a
-    cluster that shares the identity): such a write is tried again with jittered backoff for up to two minutes.
-    """
+def _credential_write(identity_resource_id, credential_name, write):
+    """Run one credential write. The service refuses credential writes to one identity that overlap (409, for
+    example another `migrate` of a cluster that shares the identity): such a write is tried again with jittered
+    backoff for up to two minutes."""
     import time
 
     from azure.cli.core.azclierror import AzureResponseError
-    from azure.cli.core.profiles import ResourceType
     from azure.core.exceptions import HttpResponseError
-    from knack.log import get_logger
 
     from azext_podidentity import service_errors
     from azext_podidentity.retry import sleep_before_retry
-    # the model of the API version the CLI's profile selects for the client
-    FederatedIdentityCredential = cmd.get_models("FederatedIdentityCredential",  # pylint: disable=invalid-name
-                                                 resource_type=ResourceType.MGMT_MSI)
-    client, resource_group, name = _msi_client(cmd, identity_resource_id)
     deadline = time.monotonic() + CREDENTIAL_WRITE_WAIT_SECONDS
     attempt = 0
     while True:
         try:
-            return client.federated_identity_credentials.create_or_update(
-                resource_group, name, credential_name,
-                FederatedIdentityCredential(issuer=issuer, subject=subject, audiences=[audience]))
+            return write()
         except HttpResponseError as ex:
             fields = service_errors.of_exception(ex)
             if ex.status_code != 409 or fields["code"] != CONCURRENT_CREDENTIAL_WRITES:
@@ -112,6 +105,25 @@ def create_credential(cmd, identity_resource_id, credential_name, issuer, subjec
                     "Run the command again: credentials already created are kept and not created twice.") from ex
             attempt += 1
             delay = sleep_before_retry(attempt, base=1.0, cap=10.0)
-            get_logger(__name__).warning(
-                "Another write to the federated credentials of identity '%s' was in progress; credential '%s' "
-                "retried after %.1f s (attempt %d).", identity_resource_id, credential_name, delay, attempt)
+            logger.warning("Another write to the federated credentials of identity '%s' was in progress; credential "
+                           "'%s' retried after %.1f s (attempt %d).", identity_resource_id, credential_name, delay,
+                           attempt)
+
+
+def create_credential(cmd, identity_resource_id, credential_name, issuer, subject, audience):
+    """Create (or replace) one federated identity credential."""
+    from azure.cli.core.profiles import ResourceType
+    # the model of the API version the CLI's profile selects for the client
+    FederatedIdentityCredential = cmd.get_models("FederatedIdentityCredential",  # pylint: disable=invalid-name
+                                                 resource_type=ResourceType.MGMT_MSI)
+    client, resource_group, name = _msi_client(cmd, identity_resource_id)
+    return _credential_write(identity_resource_id, credential_name, lambda: client.federated_identity_credentials.
+                             create_or_update(resource_group, name, credential_name,
+                                              FederatedIdentityCredential(issuer=issuer, subject=subject,
+                                                                          audiences=[audience])))
+
+
+def delete_credential(cmd, identity_resource_id, credential_name):
+    client, resource_group, name = _msi_client(cmd, identity_resource_id)
+    return _credential_write(identity_resource_id, credential_name, lambda: client.federated_identity_credentials.
+                             delete(resource_group, name, credential_name))

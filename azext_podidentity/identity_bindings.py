@@ -11,7 +11,11 @@ from azext_podidentity import service_errors
 
 
 class BindingsUnavailable(InvalidArgumentValueError):
-    pass
+    """No identity bindings here; ``reason`` says why in one sentence."""
+
+    def __init__(self, message, reason):
+        super().__init__(message)
+        self.reason = reason
 
 
 def list_bindings(cmd, resource_group_name, cluster_name):
@@ -24,18 +28,21 @@ def list_bindings(cmd, resource_group_name, cluster_name):
     if operations is None:
         from azure.cli.command_modules.acs._client_factory import get_container_service_client
         version = managed_clusters_api_version(get_container_service_client(cmd.cli_ctx))
+        reason = f"this azure-cli's AKS API version {version} has no identityBindings."
         raise BindingsUnavailable(
             f"Identity bindings are not available in this azure-cli: its AKS API version {version} has no "
             "identityBindings (core 'az aks identity-binding' comes with the releases whose API has them). Nothing "
-            "was changed. Upgrade azure-cli, or migrate with --strategy federated-credential.")
+            "was changed. Upgrade azure-cli, or migrate with --strategy federated-credential.", reason)
     try:
         return [to_rest(b) for b in operations.list_by_managed_cluster(resource_group_name, cluster_name)]
     except HttpResponseError as ex:
         if ex.status_code in (400, 404):
+            refusal = service_errors.describe(service_errors.of_exception(ex))
             raise BindingsUnavailable(
-                f"{service_errors.describe(service_errors.of_exception(ex))}\nThe service offers no identity bindings "
-                f"for cluster '{cluster_name}' (API version or feature not available). Nothing was changed. Migrate "
-                "with --strategy federated-credential, or make identity bindings available first.") from ex
+                f"{refusal}\nThe service offers no identity bindings for cluster '{cluster_name}' (API version or "
+                "feature not available). Nothing was changed. Migrate with --strategy federated-credential, or make "
+                "identity bindings available first.",
+                f"the service offers no identity bindings for cluster '{cluster_name}' ({refusal}).") from ex
         raise
 
 

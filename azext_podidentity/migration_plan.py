@@ -13,7 +13,7 @@ first identity, and the containers that use another one set AZURE_CLIENT_ID to i
 
 An identity holds 20 federated credentials at most. Past that, an identity binding (one per cluster and identity)
 replaces the credentials: AKS gives the identity one credential, ``aks-identity-binding``, shared by every cluster
-that binds it; in the cluster, a ClusterRole and ClusterRoleBinding let the service accounts use the identity, and
+that binds it; in the cluster, a ClusterRole and a ClusterRoleBinding per service account let them use it, and
 pods carry the annotation ``azure.workload.identity/use-identity-binding``. The strategy is chosen per identity
 (``choose_strategies``); ``auto`` keeps the last of the 20 free, so that an identity can always move to bindings.
 """
@@ -177,35 +177,63 @@ def credential_demand(entries, issuer, cluster_name, existing_credentials, servi
 
 
 def choose_strategies(demand, existing_credentials, requested, bindings_supported=True):
-    """lower-cased identity id -> (strategy, why), for each identity of ``demand`` (credential_demand)."""
+    """lower-cased identity id -> (strategy, why), for each identity of ``demand`` (credential_demand).
+
+    ``auto``: nothing to add keeps the credentials this cluster has (a re-run changes nothing); an identity that AKS
+    gave its binding credential takes a binding (it adds none); otherwise credentials while one of the 20 stays free
+    for a binding, or while all 20 fit when no binding can be made (``bindings_supported`` False).
+    """
     chosen = {}
     for key, new in demand.items():
         credentials = existing_credentials.get(key, [])
         has_binding_credential = any(c["name"] == BINDING_CREDENTIAL for c in credentials)
         total = len(credentials) + new
-        room = MAX_CREDENTIALS_PER_IDENTITY - (0 if has_binding_credential else 1)
+        room = MAX_CREDENTIALS_PER_IDENTITY - (0 if has_binding_credential or not bindings_supported else 1)
+        kept_free = "" if room == MAX_CREDENTIALS_PER_IDENTITY else " (the last kept free for an identity binding)"
         if requested != AUTO:
             chosen[key] = (requested, f"--strategy {requested}")
+        elif new == 0:
+            chosen[key] = (FEDERATED_CREDENTIAL, "every service account of this cluster already has its federated "
+                                                 "credential on the identity: nothing to add")
         elif has_binding_credential and bindings_supported:
             chosen[key] = (IDENTITY_BINDING, "the identity already has AKS's identity-binding credential: a binding "
                                              "on this cluster adds no credential")
         elif total <= room:
             chosen[key] = (FEDERATED_CREDENTIAL, f"{total} of the identity's {MAX_CREDENTIALS_PER_IDENTITY} federated "
-                                                 "credentials (the last kept free for an identity binding)")
+                                                 f"credentials{kept_free}")
         else:
             chosen[key] = (IDENTITY_BINDING, f"a credential per service account would make {total} of the identity's "
-                                             f"{MAX_CREDENTIALS_PER_IDENTITY} federated credentials (the last kept "
-                                             "free for an identity binding)")
+                                             f"{MAX_CREDENTIALS_PER_IDENTITY} federated credentials{kept_free}")
     return chosen
 
 
+def over_the_limit_without_bindings(identity_id, existing, new, why_no_bindings):
+    """The error for an identity whose credentials would pass 20 where no identity binding can be made."""
+    return InvalidArgumentValueError(
+        f"Identity '{identity_id}' would pass its {MAX_CREDENTIALS_PER_IDENTITY} federated identity credentials: it "
+        f"has {existing} and this migration needs {new} more ({existing + new}). An identity binding would share one "
+        f"credential instead, but none can be made here: {why_no_bindings} Nothing was changed. Migrate fewer pod "
+        "identities at a time (--namespace, --name), remove credentials the identity no longer needs, or use another "
+        "identity.")
+
+
 def binding_name(identity_id):
-    """A stable binding name per identity: its name, and a digest of its id (names repeat across groups)."""
-    name = re.sub(r"[^a-z0-9-]", "-", identity_id.rstrip("/").rsplit("/", 1)[-1].lower()).strip("-")[:40] or "id"
-    return f"{name}-{hashlib.sha256(identity_id.lower().encode()).hexdigest()[:8]}"
+    """A stable binding name per identity, in the API's pattern ``^[a-z][a-z0-9]{0,63}$``: the identity's name in
+    lower-case letters and digits, then a digest of its id (names repeat across groups)."""
+    name = re.sub(r"[^a-z0-9]", "", identity_id.rstrip("/").rsplit("/", 1)[-1].lower())[:40]
+    if not name[:1].isalpha():
+        name = "mi" + name
+    return f"{name}{hashlib.sha256(identity_id.lower().encode()).hexdigest()[:8]}"
 
 
-def _to_binding(item, reason, binding, tenant_id):
+def full_without_binding_credential(credentials):
+    """Whether an identity's credentials leave no room for AKS's binding credential, which it does not have."""
+    return len(credentials) >= MAX_CREDENTIALS_PER_IDENTITY and \
+        not any(c["name"] == BINDING_CREDENTIAL for c in credentials)
+
+
+def use_binding(item, reason, binding, tenant_id):
+    """Turn a plan item to the identity's binding on this cluster (``binding``: the existing one, or None)."""
     item.update(strategy=IDENTITY_BINDING, strategyReason=reason, credentialName=BINDING_CREDENTIAL,
                 audience=None, tenantId=tenant_id, action="binding exists" if binding else "create binding",
                 identityBinding=binding["name"] if binding else binding_name(item["identityResourceId"]),
@@ -232,21 +260,20 @@ def plan(entries, issuer, cluster_name, existing_credentials, service_account=No
         key = item["identityResourceId"].lower()
         strategy, reason = strategies.get(key, (FEDERATED_CREDENTIAL, "a credential per service account"))
         if strategy == IDENTITY_BINDING:
-            _to_binding(item, reason, bindings.get(key), tenants.get(key))
+            use_binding(item, reason, bindings.get(key), tenants.get(key))
         else:
             item.update(strategy=FEDERATED_CREDENTIAL, strategyReason=reason)
-    for identity_key, subjects in to_create.items():
+    for identity_id in dict.fromkeys(i["identityResourceId"] for i in items):
+        identity_key = identity_id.lower()
         credentials = existing_credentials.get(identity_key, [])
-        identity_id = next(i["identityResourceId"] for i in items if i["identityResourceId"].lower() == identity_key)
         if strategies.get(identity_key, (FEDERATED_CREDENTIAL,))[0] == IDENTITY_BINDING:
-            if len(credentials) >= MAX_CREDENTIALS_PER_IDENTITY and \
-                    not any(c["name"] == BINDING_CREDENTIAL for c in credentials):
+            if not bindings.get(identity_key) and full_without_binding_credential(credentials):
                 raise InvalidArgumentValueError(
                     f"Identity '{identity_id}' has {len(credentials)} federated identity credentials, none of them "
                     f"AKS's '{BINDING_CREDENTIAL}', which an identity binding needs: an identity holds at most "
                     f"{MAX_CREDENTIALS_PER_IDENTITY}. Nothing was changed. Remove an unused credential first.")
             continue
-        total = len(credentials) + len(subjects)
+        total = len(credentials) + len(to_create.get(identity_key, ()))
         if total > MAX_CREDENTIALS_PER_IDENTITY:
             raise InvalidArgumentValueError(
                 f"Identity '{identity_id}' would need {total} federated identity credentials; an identity holds at "
@@ -256,24 +283,32 @@ def plan(entries, issuer, cluster_name, existing_credentials, service_account=No
     return items
 
 
+def _rbac_name(*parts):
+    """A Kubernetes object name (a DNS subdomain, 253 characters at most) made of ``parts``."""
+    name = re.sub(r"[^a-z0-9.-]", "-", "-".join(parts).lower())
+    return name if len(name) <= 253 else f"{name[:240]}-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
+
+
 def _binding_rbac(identity_items):
-    """The ClusterRole and ClusterRoleBinding that let the service accounts use one identity through its binding."""
+    """The ClusterRole that lets a service account use one identity through its binding, and one ClusterRoleBinding
+    per service account: applying the manifest of a later migration (another namespace, another pod identity)
+    adds its service accounts and never replaces those of an earlier one."""
     client_id = identity_items[0]["clientId"]
-    name = f"use-mi-{client_id}"
+    role_name = _rbac_name("use-mi", client_id)
     accounts = list(dict.fromkeys((i["namespace"], i["serviceAccount"]) for i in identity_items))
-    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": name},
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": role_name},
             "rules": [{"verbs": [BINDING_RBAC_VERB], "apiGroups": [BINDING_RBAC_GROUP], "resources": [client_id]}]}
-    binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-               "metadata": {"name": name},
-               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
-               "subjects": [{"kind": "ServiceAccount", "name": account, "namespace": namespace}
-                            for namespace, account in accounts]}
-    return role, binding
+    bindings = [{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                 "metadata": {"name": _rbac_name("use-mi", client_id, namespace, account)},
+                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role_name},
+                 "subjects": [{"kind": "ServiceAccount", "name": account, "namespace": namespace}]}
+                for namespace, account in accounts]
+    return role, bindings
 
 
 def manifest(items):
     """Multi-document YAML: one ServiceAccount per namespace and account, preceded by the change its pods need; then,
-    for each identity used through an identity binding, its ClusterRole and ClusterRoleBinding."""
+    for each identity used through an identity binding, its ClusterRole and ClusterRoleBindings."""
     import yaml
     documents, by_account, by_binding = [], {}, {}
     for item in items:
@@ -301,11 +336,11 @@ def manifest(items):
         lines.append(yaml.safe_dump(account, default_flow_style=False, sort_keys=False))
         documents.append("\n".join(lines))
     for identity_items in by_binding.values():
-        role, binding = _binding_rbac(identity_items)
+        role, bindings = _binding_rbac(identity_items)
         documents.append(f"# Lets these service accounts use identity '{identity_items[0]['identityResourceId']}' "
                          f"through identity binding '{identity_items[0]['identityBinding']}'\n"
                          + yaml.safe_dump(role, default_flow_style=False, sort_keys=False))
-        documents.append(yaml.safe_dump(binding, default_flow_style=False, sort_keys=False))
+        documents += [yaml.safe_dump(binding, default_flow_style=False, sort_keys=False) for binding in bindings]
     return "---\n".join(documents)
 
 
@@ -317,8 +352,8 @@ def next_steps(items, resource_group_name, cluster_name, manifest_file):
                      "that, or they may fail their first token request.")
     bound = list(dict.fromkeys(i["identityResourceId"] for i in items if i.get("strategy") == IDENTITY_BINDING))
     if bound:
-        steps.append("Apply the ClusterRole and ClusterRoleBinding of each identity used through an identity binding "
-                     "(in the manifest): they let its service accounts use the identity.")
+        steps.append("Apply the ClusterRole and the ClusterRoleBindings of each identity used through an identity "
+                     "binding (in the manifest): they let its service accounts use the identity.")
         steps.append(f"AKS manages the federated credential '{BINDING_CREDENTIAL}' of "
                      + ", ".join(f"'{i}'" for i in bound) + ": do not change or delete it while bindings use it.")
     steps.append("Change each workload's pods as its 'podChanges' says, then restart them.")

@@ -42,64 +42,176 @@ def _issuer(cluster, resource_group_name, cluster_name):
                         resource_group_name, cluster_name)
 
 
-def _strategies(cmd, resource_group_name, cluster_name, demand, existing, requested):
-    """(strategies, the cluster's bindings or None): bindings are listed only when one may be used; when they are
-    not available, `auto` falls back to credentials where they fit, and what cannot fit is an error naming why."""
+class _ClusterBindings:
+    """The cluster's identity bindings, listed at most once and only when one may be used; ``unavailable`` holds why
+    there are none to be had (this azure-cli, or the service), once that is known."""
+
+    def __init__(self, cmd, resource_group_name, cluster_name):
+        self.cmd, self.resource_group_name, self.cluster_name = cmd, resource_group_name, cluster_name
+        self._listed, self.unavailable = None, None
+
+    def listed(self):
+        """The bindings as REST dicts; raises BindingsUnavailable."""
+        from azext_podidentity import identity_bindings
+        if self.unavailable is not None:
+            raise self.unavailable
+        if self._listed is None:
+            try:
+                self._listed = identity_bindings.list_bindings(self.cmd, self.resource_group_name, self.cluster_name)
+            except identity_bindings.BindingsUnavailable as ex:
+                self.unavailable = ex
+                raise
+        return self._listed
+
+    def available(self):
+        from azext_podidentity import identity_bindings
+        try:
+            self.listed()
+        except identity_bindings.BindingsUnavailable:
+            return False
+        return True
+
+    def known(self):
+        """The bindings, when listed already (else None: the plan then knows of none)."""
+        return self._listed
+
+
+def _strategies(cluster_bindings, demand, existing, requested, identity_ids):
+    """Each identity's strategy: bindings are listed only when one may be used; when they are not available, `auto`
+    falls back to credentials where all 20 fit, and what cannot fit is an error naming why."""
     from azext_podidentity import identity_bindings
     strategies = mp.choose_strategies(demand, existing, requested)
     if all(strategy == mp.FEDERATED_CREDENTIAL for strategy, _ in strategies.values()):
-        return strategies, None
+        return strategies
     try:
-        return strategies, identity_bindings.list_bindings(cmd, resource_group_name, cluster_name)
-    except identity_bindings.BindingsUnavailable:
+        cluster_bindings.listed()
+        return strategies
+    except identity_bindings.BindingsUnavailable as unavailable:
         if requested != mp.AUTO:
             raise
         strategies = mp.choose_strategies(demand, existing, requested, bindings_supported=False)
-        if any(strategy == mp.IDENTITY_BINDING for strategy, _ in strategies.values()):
-            raise
-        return strategies, None
+        for key, (strategy, _) in strategies.items():
+            if strategy == mp.IDENTITY_BINDING:
+                raise mp.over_the_limit_without_bindings(identity_ids[key], len(existing.get(key, [])), demand[key],
+                                                         unavailable.reason) from unavailable
+        return strategies
 
 
-def _tenants(cmd, strategies, identity_ids, bindings):
+def _tenant(cmd, bindings, identity_id):
     from azext_podidentity import identity_bindings
     from azext_podidentity.identities import get_user_assigned_identity
-    tenants = {}
-    for key, (strategy, _) in strategies.items():
-        if strategy == mp.IDENTITY_BINDING:
-            known = ((identity_bindings.binding_for(bindings, identity_ids[key]) or {}).get("properties") or {})
-            tenants[key] = (known.get("managedIdentity") or {}).get("tenantId") or \
-                get_user_assigned_identity(cmd, identity_ids[key]).tenant_id
-    return tenants
+    known = ((identity_bindings.binding_for(bindings, identity_id) or {}).get("properties") or {})
+    tenant = (known.get("managedIdentity") or {}).get("tenantId")
+    return tenant or get_user_assigned_identity(cmd, identity_id).tenant_id
 
 
 def _make_bindings(cmd, resource_group_name, cluster_name, items, dry_run, no_wait):
     """Create the planned bindings (one per identity); fill in the issuer each one reports."""
-    from azext_podidentity.identity_bindings import create_binding
     made = {}
     for item in items:
         if item["action"] != "create binding":
             continue
         key = item["identityResourceId"].lower()
         if not dry_run and key not in made:
-            made[key] = create_binding(cmd, resource_group_name, cluster_name, item["identityBinding"],
-                                       item["identityResourceId"], no_wait)
+            made[key] = _create_binding(cmd, resource_group_name, cluster_name, item, no_wait)
         binding = made.get(key)
         item["issuer"] = ((binding or {}).get("properties") or {}).get("oidcIssuer", {}).get("oidcIssuerUrl")
         item["action"] = "would create binding" if dry_run else "binding created"
 
 
-def _make_credentials(cmd, items, dry_run):
-    """Create the planned credentials, one at a time (each once: pod identities may share one)."""
-    from azext_podidentity.identities import create_credential
-    created = set()
+def _create_binding(cmd, resource_group_name, cluster_name, item, no_wait):
+    """Create one binding. AKS needs a free credential on the identity unless it made its own already: a refusal
+    while the identity is full without it, which other migrations running at once fill and then give back (see
+    _make_credentials), is tried again for up to two minutes."""
+    import time
+
+    from azure.cli.core.azclierror import AzureResponseError
+    from azure.core.exceptions import HttpResponseError
+
+    from azext_podidentity import retry, service_errors
+    from azext_podidentity.identities import CREDENTIAL_WRITE_WAIT_SECONDS, list_credentials
+    from azext_podidentity.identity_bindings import create_binding
+    identity_id = item["identityResourceId"]
+    deadline = time.monotonic() + CREDENTIAL_WRITE_WAIT_SECONDS
+    attempt = 0
+    while True:
+        try:
+            return create_binding(cmd, resource_group_name, cluster_name, item["identityBinding"], identity_id,
+                                  no_wait)
+        except HttpResponseError as ex:
+            if ex.status_code != 400 or not mp.full_without_binding_credential(list_credentials(cmd, identity_id)):
+                raise
+            if time.monotonic() >= deadline:
+                raise AzureResponseError(
+                    f"{service_errors.describe(service_errors.of_exception(ex))}\nIdentity '{identity_id}' holds "
+                    f"{mp.MAX_CREDENTIALS_PER_IDENTITY} federated credentials, none of them AKS's "
+                    f"'{mp.BINDING_CREDENTIAL}', so no identity binding can be made. Remove a credential the identity "
+                    "no longer needs, then run the command again.") from ex
+            attempt += 1
+            delay = retry.sleep_before_retry(attempt, base=1.0, cap=10.0)
+            logger.warning("Identity '%s' has no free federated credential for AKS's binding credential yet (other "
+                           "migrations at once?); retried after %.1f s (attempt %d).", identity_id, delay, attempt)
+
+
+def _make_credentials(cmd, items, dry_run, may_move_to_binding):
+    """Create the planned credentials, one at a time (each once: pod identities may share one); return the lower-cased
+    ids of the identities that this run moved off credentials.
+
+    With ``may_move_to_binding`` (`auto`; it says whether the cluster can have bindings), each identity is read again
+    once this run's credentials are on it: migrations of other clusters running at once may have filled it too. When
+    it holds all 20 without AKS's binding credential (or refused one more), and a binding can be made, this run
+    deletes the credentials it created there and that identity moves to a binding: no identity is left full with no
+    way to a binding.
+    """
+    from azure.core.exceptions import HttpResponseError
+
+    from azext_podidentity.identities import create_credential, delete_credential, list_credentials
+
+    def filled(key):
+        return mp.full_without_binding_credential(list_credentials(cmd, _identity_id(items, key))) and \
+            may_move_to_binding()
+    created, crossed = {}, set()
     for item in items:
-        key = (item["identityResourceId"].lower(), item["credentialName"])
-        if item["action"] == "create":
-            if not dry_run and key not in created:
-                create_credential(cmd, item["identityResourceId"], item["credentialName"], item["issuer"],
-                                  item["subject"], item["audience"])
-                created.add(key)
-            item["action"] = "would create" if dry_run else "created"
+        key = item["identityResourceId"].lower()
+        if item["action"] != "create" or key in crossed:
+            continue
+        item["action"] = "would create" if dry_run else "created"
+        if dry_run or item["credentialName"] in created.get(key, ()):
+            continue
+        try:
+            create_credential(cmd, item["identityResourceId"], item["credentialName"], item["issuer"],
+                              item["subject"], item["audience"])
+        except HttpResponseError as ex:
+            if ex.status_code != 400 or not may_move_to_binding or not filled(key):
+                raise
+            crossed.add(key)
+            continue
+        created.setdefault(key, []).append(item["credentialName"])
+    if may_move_to_binding:
+        crossed |= {key for key in created if filled(key)}
+    for key in crossed:
+        for name in created.get(key, ()):
+            delete_credential(cmd, _identity_id(items, key), name)
+        logger.warning("Identity '%s' filled up while this migration ran (other migrations at once?): the credentials "
+                       "this run created there were removed again, and it moves to an identity binding.",
+                       _identity_id(items, key))
+    return crossed
+
+
+def _identity_id(items, key):
+    return next(i["identityResourceId"] for i in items if i["identityResourceId"].lower() == key)
+
+
+def _to_bindings(cmd, items, crossed, bindings):
+    """Move the items of the ``crossed`` identities to the identity's binding (``bindings``: the cluster's)."""
+    from azext_podidentity import identity_bindings
+    for key in crossed:
+        identity_id = _identity_id(items, key)
+        binding, tenant = identity_bindings.binding_for(bindings, identity_id), _tenant(cmd, bindings, identity_id)
+        for item in items:
+            if item["identityResourceId"].lower() == key:
+                mp.use_binding(item, "other migrations filled the identity's federated credentials while this one "
+                                     "ran: a binding adds none", binding, tenant)
 
 
 def migrate(cmd, cluster, resource_group_name, cluster_name, options):
@@ -112,14 +224,21 @@ def migrate(cmd, cluster, resource_group_name, cluster_name, options):
     identity_ids = {e["identity"]["resourceId"].lower(): e["identity"]["resourceId"] for e in entries}
     existing = {key: list_credentials(cmd, resource_id) for key, resource_id in identity_ids.items()}
     demand = mp.credential_demand(entries, issuer, cluster_name, existing, selection.service_account)
-    strategies, bindings = _strategies(cmd, resource_group_name, cluster_name, demand, existing, options.strategy)
+    cluster_bindings = _ClusterBindings(cmd, resource_group_name, cluster_name)
+    strategies = _strategies(cluster_bindings, demand, existing, options.strategy, identity_ids)
+    bindings = cluster_bindings.known()
     port = (options.proxy_sidecar_port or mp.DEFAULT_PROXY_PORT) if options.proxy_sidecar else None
     items = mp.plan(entries, issuer, cluster_name, existing, selection.service_account, port, strategies,
                     {key: identity_bindings.binding_for(bindings, identity_id)
                      for key, identity_id in identity_ids.items()},
-                    _tenants(cmd, strategies, identity_ids, bindings))
+                    {key: _tenant(cmd, bindings, identity_ids[key]) for key, (strategy, _) in strategies.items()
+                     if strategy == mp.IDENTITY_BINDING})
     _make_bindings(cmd, resource_group_name, cluster_name, items, options.dry_run, options.no_wait)
-    _make_credentials(cmd, items, options.dry_run)
+    crossed = _make_credentials(cmd, items, options.dry_run,
+                                cluster_bindings.available if options.strategy == mp.AUTO else None)
+    if crossed:
+        _to_bindings(cmd, items, crossed, cluster_bindings.listed())
+        _make_bindings(cmd, resource_group_name, cluster_name, items, options.dry_run, options.no_wait)
     manifest = mp.manifest(items)
     written = options.manifest_file if not options.dry_run else None
     if written:

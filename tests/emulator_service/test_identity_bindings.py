@@ -60,3 +60,12 @@ def test_an_api_without_identity_bindings_is_arms_invalid_resource_type(emulator
     status, _, error = emulator.arm("GET", bindings_path(emulator, names.rg, names.cluster))
     assert status == 400 and error["error"]["code"] == "InvalidResourceType"
     assert bind(emulator, names.rg, names.cluster, "ib", identity)[0] == 400
+
+
+@pytest.mark.parametrize("name", ["id18-2089ab6f", "Shared", "1binding", "a" * 65, "with_underscore"])
+def test_binding_names_outside_the_api_pattern_are_refused(emulator, names, identity, name):
+    """The REST specification of identityBindings allows ^[a-z][a-z0-9]{0,63}$ (no hyphen)."""
+    emulator.seed_cluster(names.rg, names.cluster)
+    status, _, error = bind(emulator, names.rg, names.cluster, name, identity)
+    assert status == 400 and error["error"]["code"] == "InvalidParameter"
+    assert bind(emulator, names.rg, names.cluster, "a" * 64, identity)[0] == 201

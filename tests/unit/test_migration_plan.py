@@ -174,11 +174,16 @@ def test_a_binding_item_trusts_the_binding_and_its_pods_carry_the_annotation():
     assert (other["strategy"], other["action"], other["issuer"]) == (mp.FEDERATED_CREDENTIAL, "create", ISSUER)
     documents = list(yaml.safe_load_all(mp.manifest(items)))
     kinds = [d["kind"] for d in documents]
-    assert kinds == ["ServiceAccount", "ServiceAccount", "ServiceAccount", "ClusterRole", "ClusterRoleBinding"]
-    role, role_binding = documents[3], documents[4]
+    assert kinds == ["ServiceAccount", "ServiceAccount", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
+                     "ClusterRoleBinding"]
+    role, role_bindings = documents[3], documents[4:]
     assert role["rules"][0] == {"verbs": ["use-managed-identity"], "apiGroups": ["cid.wi.aks.azure.com"],
                                 "resources": ["client-a"]}
-    assert [(s["namespace"], s["name"]) for s in role_binding["subjects"]] == [("shop", "web"), ("batch", "jobs")]
+    # one ClusterRoleBinding per service account, so that applying a later migration's manifest adds, never replaces
+    assert [(b["metadata"]["name"], b["subjects"]) for b in role_bindings] == [
+        ("use-mi-client-a-shop-web", [{"kind": "ServiceAccount", "name": "web", "namespace": "shop"}]),
+        ("use-mi-client-a-batch-jobs", [{"kind": "ServiceAccount", "name": "jobs", "namespace": "batch"}])]
+    assert all(b["roleRef"]["name"] == role["metadata"]["name"] == "use-mi-client-a" for b in role_bindings)
     assert documents[0]["metadata"]["annotations"][mp.TENANT_ID_ANNOTATION] == "tenant-1"
     assert mp.TENANT_ID_ANNOTATION not in documents[2]["metadata"]["annotations"]
     assert any("aks-identity-binding" in step for step in mp.next_steps(items, "rg", "c1", None))
@@ -197,4 +202,40 @@ def test_a_binding_needs_a_free_credential_unless_aks_made_it_already():
 def test_binding_names_are_stable_and_differ_for_identities_of_the_same_name():
     other = ID_A.replace("/rg/", "/rg2/")
     assert mp.binding_name(ID_A) == mp.binding_name(ID_A.upper()) and mp.binding_name(ID_A) != mp.binding_name(other)
-    assert re.fullmatch(r"a-[0-9a-f]{8}", mp.binding_name(ID_A))
+    # the API's pattern for identity binding names: a lower-case letter, then lower-case letters and digits
+    assert re.fullmatch(r"a[0-9a-f]{8}", mp.binding_name(ID_A))
+    for name in ("My-Identity_1", "1st.identity", "-", "x" * 200):
+        assert re.fullmatch(r"[a-z][a-z0-9]{0,63}", mp.binding_name(ID_A.replace("/a", "/" + name)))
+
+
+def test_auto_keeps_this_clusters_credentials_when_nothing_is_to_add():
+    """A re-run after another cluster bound the identity, or on an identity at 20 that holds this cluster's own."""
+    for credentials in (credentials_named("aks-identity-binding", "mine"), credentials_named(
+            *[f"c{i}" for i in range(20)])):
+        strategy, why = mp.choose_strategies({ID_A.lower(): 0}, {ID_A.lower(): credentials}, mp.AUTO)[ID_A.lower()]
+        assert strategy == mp.FEDERATED_CREDENTIAL and "nothing to add" in why
+
+
+@pytest.mark.parametrize("existing,new,strategy", [(19, 1, mp.FEDERATED_CREDENTIAL), (17, 3, mp.FEDERATED_CREDENTIAL),
+                                                   (19, 2, mp.IDENTITY_BINDING)])
+def test_without_bindings_auto_may_use_all_20(existing, new, strategy):
+    chosen = mp.choose_strategies({ID_A.lower(): new}, {ID_A.lower(): credentials_named(
+        *[f"c{i}" for i in range(existing)])}, mp.AUTO, bindings_supported=False)[ID_A.lower()]
+    assert chosen[0] == strategy and "kept free" not in chosen[1]
+
+
+def test_the_error_without_bindings_says_how_many_credentials_there_are_and_are_needed():
+    error = mp.over_the_limit_without_bindings(ID_A, 19, 2, "this azure-cli's AKS API version 2024-10-01 has no "
+                                                            "identityBindings.")
+    assert "would pass its 20 federated identity credentials: it has 19 and this migration needs 2 more (21)" in \
+        str(error)
+    assert "2024-10-01 has no identityBindings" in str(error) and "Nothing was changed" in str(error)
+
+
+def test_an_explicit_binding_on_an_identity_full_of_this_clusters_credentials_is_refused_before_any_change():
+    full = {ID_A.lower(): [{"name": f"c{i}", "issuer": ISSUER, "subject": f"system:serviceaccount:shop:s{i}"}
+                           for i in range(19)] + [{"name": "mine", "issuer": ISSUER,
+                                                   "subject": "system:serviceaccount:shop:web"}]}
+    strategies = {ID_A.lower(): (mp.IDENTITY_BINDING, "--strategy identity-binding")}
+    with pytest.raises(InvalidArgumentValueError, match="none of them AKS's"):
+        mp.plan([entry("web", "shop")], ISSUER, "c1", full, strategies=strategies)

@@ -7,6 +7,9 @@ states, and no more (learn.microsoft.com "Set up identity bindings on AKS" and "
 - creating one makes AKS create, or reuse, a single federated identity credential named ``aks-identity-binding``
   on the identity, shared by every binding of that identity (it counts toward the identity's 20).
 
+Names follow the REST specification of ``identityBindings`` (stable 2026-04-01): ``^[a-z][a-z0-9]{0,63}$``; the
+code and message of the refusal of another name are not documented (chosen here).
+
 Where the documentation is silent the emulator says so rather than invent: that credential's subject and audiences
 (placeholders here, never read by the product); what the service answers when the identity has no room for it (the
 identity service's 400 for too many credentials, here); how long creation takes (it ends at once, as an operation
@@ -14,6 +17,7 @@ that has Succeeded); what an API version or subscription without identity bindin
 ``identity_bindings: false``: ARM's general 400 ``InvalidResourceType`` for a resource type an API version lacks).
 """
 import copy
+import re
 
 from ... import arm_ids
 from ...errors import ArmError, not_found
@@ -21,6 +25,7 @@ from ..msi.models import MAX_CREDENTIALS
 
 BINDING_TYPE = "Microsoft.ContainerService/managedClusters/identityBindings"
 BINDING_CREDENTIAL = "aks-identity-binding"
+_NAME = re.compile(r"[a-z][a-z0-9]{0,63}")
 
 
 class IdentityBindingsBackend:
@@ -53,6 +58,9 @@ class IdentityBindingsBackend:
     def put(self, sub, rg, cluster_name, name, body, api_version):
         """Create or update; returns (created, binding)."""
         cluster, bindings = self._of(sub, rg, cluster_name, api_version)
+        if not _NAME.fullmatch(name):
+            raise ArmError(400, "InvalidParameter", f"The identity binding name '{name}' is invalid: it must match "
+                                                    "^[a-z][a-z0-9]{0,63}$.")
         resource_id = (((body or {}).get("properties") or {}).get("managedIdentity") or {}).get("resourceId") or ""
         identity = self.msi.find(resource_id)
         if not identity:
