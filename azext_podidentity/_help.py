@@ -70,9 +70,10 @@ long-summary: >-
   missing grant. When several pod identities lost their identities (for example when the resource group that held
   them was deleted), removing any one of them alone is refused because of the others. This command reads each
   identity once, lists the pod identities whose identity is gone, asks for confirmation (--yes skips it; without a
-  terminal and without --yes nothing is removed), and removes them all in one change of the cluster, with If-Match.
-  Pod identities whose identity exists, or could not be read, are kept. Then, as 'delete' does, the grants that
-  'az aks pod-identity add' created for the removed identities are removed. Running it again changes nothing.
+  terminal and without --yes nothing is removed; answering no changes nothing), and removes exactly those, all in
+  one change of the cluster, with If-Match. Pod identities whose identity exists, or could not be read, are kept.
+  Then, as 'delete' does, the grants that 'az aks pod-identity add' created for the removed identities are removed.
+  Running it again changes nothing.
 examples:
   - name: See which pod identities would be removed, changing nothing.
     text: az aks pod-identity prune --resource-group myResourceGroup --cluster-name myAKSCluster --dry-run -o table

@@ -81,6 +81,9 @@ def _pod_identity_arguments(self):
                    help="Change nothing; list the pod identities that would be removed.")
         c.argument("yes", options_list=["--yes", "-y"], action="store_true",
                    help="Do not prompt for confirmation. Without a terminal and without --yes nothing is removed.")
+        c.extra("no_wait", options_list=["--no-wait"], action="store_true",
+                help="Do not wait for the cluster's operation to finish; the output still lists the pod identities "
+                     "whose removal was sent.")
 
     with self.argument_context("aks pod-identity list-clusters") as c:
         c.argument("subscriptions", options_list=["--subscriptions"], nargs="+",
@@ -106,6 +109,9 @@ def _pod_identity_arguments(self):
                         "file instead of returning them in the output.")
         c.argument("dry_run", options_list=["--dry-run"], action="store_true",
                    help="Change nothing; show exactly what would be done.")
+        c.extra("no_wait", options_list=["--no-wait"], action="store_true",
+                help="Do not wait for the identity bindings' operations to finish; the plan, the ServiceAccounts "
+                     "and the next steps are still printed.")
         c.argument("proxy_sidecar", options_list=["--proxy-sidecar"], action="store_true",
                    help="For workloads whose Azure SDK cannot use Workload ID yet: the pod changes add the "
                         "annotations that inject the workload identity proxy sidecar. Linux pods only, not for "

@@ -50,13 +50,15 @@ def load_command_table(self, args):
                          validator=validate_pod_identity_name)
         g.custom_command("list", "aks_pod_identity_list", table_transformer=pod_identities_table,
                          validator=validate_cluster_read)
+        # migrate and prune print what they did with --no-wait too: their --no-wait is their own (_params.py), as
+        # azure-cli drops the result of a command registered with supports_no_wait
         g.custom_command("migrate", "aks_pod_identity_migrate", table_transformer=migration_table,
-                         validator=validate_migrate, supports_no_wait=True)
+                         validator=validate_migrate)
         g.custom_command("wait", "aks_pod_identity_wait", validator=validate_pod_identity_wait)
         g.custom_command("check", "aks_pod_identity_check", table_transformer=check_table,
                          validator=validate_cluster_read)
         g.custom_command("list-clusters", "aks_pod_identity_list_clusters", table_transformer=fleet_table)
-        g.custom_command("prune", "aks_pod_identity_prune", supports_no_wait=True, table_transformer=prune_table,
+        g.custom_command("prune", "aks_pod_identity_prune", table_transformer=prune_table,
                          validator=validate_cluster_read)
 
     with self.command_group("aks pod-identity exception", custom_command_type=custom,

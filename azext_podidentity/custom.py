@@ -124,8 +124,16 @@ def _release_unused_grants(target, cluster, removed_entries, written):
     Decided on the cluster as read after the write (``written``, the operation's final read, or a new GET), and
     checked again after each grant's removal: an `add` of the same identity that lands meanwhile gets its grant back.
     """
+    from azure.core.exceptions import HttpResponseError
+
     from azext_podidentity.role_grant import release_grants
-    current = profile_of(written if written is not None else get_cluster(target))
+    try:
+        current = profile_of(written if written is not None else get_cluster(target))
+    except HttpResponseError as ex:
+        logger.warning("The change was made, but the cluster could not be read again to decide which 'Managed "
+                       "Identity Operator' grants 'az aks pod-identity add' created are unused now, so all were kept: "
+                       "%s", ex.message or ex)
+        return
     unused = [e["identity"]["resourceId"] for e in removed_entries
               if not edits.uses_identity(current, e["identity"]["resourceId"])]
     release_grants(target.cmd, identity_of(cluster), unused,
@@ -155,13 +163,25 @@ def aks_pod_identity_prune(cmd, client, resource_group_name, cluster_name, dry_r
         return result
     if dry_run:
         return repair_plan.mark(result, "would remove")
-    if not yes:
-        repair_plan.confirm(plan, cluster_name)
-    removed = edits.entries_using(profile_of(cluster), gone)  # before the write, which changes ``cluster``
-    written = apply_profile_edit(target, lambda profile: edits.remove_identities_using(profile, gone), cluster,
+    if not yes and not _confirmed(repair_plan.confirmation(plan, cluster_name)):
+        logger.warning("Nothing was changed.")
+        return repair_plan.mark(result, "kept")
+    # exactly the pod identities confirmed, even when the write is re-applied on a cluster read again
+    confirmed = edits.entries_using(profile_of(cluster), gone)
+    written = apply_profile_edit(target, lambda profile: edits.remove_entries(profile, confirmed), cluster,
                                  require_enabled=False)
-    _release_unused_grants(target, cluster, removed, written)
-    return repair_plan.mark(result, "removed")
+    _release_unused_grants(target, cluster, confirmed, written)
+    return repair_plan.mark(result, "removal sent" if no_wait else "removed")
+
+
+def _confirmed(question):
+    """The user's answer; without a terminal nothing is removed (pipelines pass --yes): an error naming --yes."""
+    from azure.cli.core.azclierror import ArgumentUsageError
+    from knack.prompting import NoTTYException, prompt_y_n
+    try:
+        return prompt_y_n(question + "Continue?", default="n")
+    except NoTTYException as ex:
+        raise ArgumentUsageError(question + "Nothing was changed. Run again with --yes to confirm.") from ex
 
 
 def aks_pod_identity_check(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):

@@ -52,21 +52,24 @@ def scan(cmd, subscription_ids, engine="auto"):
     else:
         rows, left = [], subscription_ids
     if left:
-        rows += _scan_through_arm(cmd, left)
+        # an error only when no subscription at all could be scanned, by either engine
+        rows += _scan_through_arm(cmd, left, none_scanned_is_an_error=len(left) == len(subscription_ids))
     return sorted_rows(rows)
 
 
 def _by_tenant(cli_ctx, subscription_ids):
     """The subscriptions grouped by their tenant (a token, so a client and a Resource Graph query, is per tenant),
     each group with one SDK client: building a client costs tens of milliseconds, thousands of them minutes."""
-    from azure.cli.command_modules.acs._client_factory import get_container_service_client
     from azure.cli.core._profile import Profile
+    from azure.cli.core.profiles import ResourceType
+
+    from azext_podidentity.clients import client_for
     tenants = {s["id"].lower(): s.get("tenantId") for s in Profile(cli_ctx=cli_ctx).load_cached_subscriptions()}
     groups = {}
     for subscription_id in subscription_ids:
         tenant = tenants.get(subscription_id.lower()) or f"unknown:{subscription_id}"
         groups.setdefault(tenant, []).append(subscription_id)
-    return [(get_container_service_client(cli_ctx, subscription_id=group[0]), group) for group in groups.values()]
+    return [(client_for(cli_ctx, ResourceType.MGMT_CONTAINERSERVICE, group[0]), group) for group in groups.values()]
 
 
 def _scan_through_resource_graph(cmd, subscription_ids):
@@ -74,8 +77,13 @@ def _scan_through_resource_graph(cmd, subscription_ids):
     from azext_podidentity import resource_graph
     rows, left = [], []
     for client, group in _by_tenant(cmd.cli_ctx, subscription_ids):
-        found, failures = resource_graph.scan(client, group)
+        found, failures, uncovered = resource_graph.scan(client, group)
         rows.extend(found)
+        if uncovered:
+            shown = ", ".join(uncovered[:10]) + (f" and {len(uncovered) - 10} more" if len(uncovered) > 10 else "")
+            logger.warning("Resource Graph gave no answer for %d subscription(s) (it leaves out what the caller "
+                           "cannot read): %s\nListing them through ARM instead.", len(uncovered), shown)
+            left.extend(uncovered)
         for number, batch, error in failures:
             logger.warning("Resource Graph did not answer for batch %d of %d (%d subscriptions, %s to %s): %s\n"
                            "Listing those subscriptions through ARM instead.", number,
@@ -84,7 +92,7 @@ def _scan_through_resource_graph(cmd, subscription_ids):
     return rows, left
 
 
-def _scan_through_arm(cmd, subscription_ids):
+def _scan_through_arm(cmd, subscription_ids, none_scanned_is_an_error=True):
     clients = {s: client for client, group in _by_tenant(cmd.cli_ctx, subscription_ids) for s in group}
 
     def one(subscription_id):
@@ -98,7 +106,7 @@ def _scan_through_arm(cmd, subscription_ids):
     failed = {s: error for s, (_, error) in outcomes.items() if error}
     for subscription_id, error in failed.items():
         logger.warning("Subscription '%s' was not scanned: %s", subscription_id, error)
-    if subscription_ids and len(failed) == len(subscription_ids):
+    if none_scanned_is_an_error and subscription_ids and len(failed) == len(subscription_ids):
         raise AzureResponseError("No subscription could be scanned:\n" + "\n".join(
             f"  {s}: {error}" for s, error in failed.items()))
     return [row for rows, _ in outcomes.values() for row in rows]

@@ -13,9 +13,11 @@ logger = get_logger(__name__)
 
 def _msi_client(cmd, identity_resource_id):
     """(client of the identity's subscription, resource group, name)."""
-    from azure.cli.command_modules.acs._client_factory import get_msi_client
+    from azure.mgmt.msi import ManagedServiceIdentityClient
+
+    from azext_podidentity.clients import client_for
     subscription, resource_group, name = parse_identity_resource_id(identity_resource_id)
-    return get_msi_client(cmd.cli_ctx, subscription_id=subscription), resource_group, name
+    return client_for(cmd.cli_ctx, ManagedServiceIdentityClient, subscription), resource_group, name
 
 
 def get_user_assigned_identity(cmd, identity_resource_id):

@@ -99,13 +99,16 @@ def entries_using(profile, resource_ids):
     return [e for e in profile.get(IDENTITIES) or [] if identity_id_of(e).lower() in wanted]
 
 
-def remove_identities_using(profile, resource_ids):
-    """Pure: ``profile`` without every pod identity whose identity is one of ``resource_ids``; None when none is."""
-    if not entries_using(profile, resource_ids):
-        return None
-    wanted = {r.lower() for r in resource_ids}
-    kept = [e for e in profile.get(IDENTITIES) or [] if identity_id_of(e).lower() not in wanted]
-    return _with(profile, IDENTITIES, kept)
+def remove_entries(profile, confirmed):
+    """Pure: ``profile`` without exactly the ``confirmed`` pod identities: same name, namespace, identity and ids as
+    when they were read. An entry added or re-added meanwhile (a re-created identity keeps its resource id, not its
+    client and object ids) is kept. None when none of them is there any more."""
+    def key(entry):
+        return entry.get("name"), entry.get("namespace"), identity_id_of(entry).lower(), _ids(entry)
+    wanted = {key(entry) for entry in confirmed}
+    entries = profile.get(IDENTITIES) or []
+    kept = [entry for entry in entries if key(entry) not in wanted]
+    return None if len(kept) == len(entries) else _with(profile, IDENTITIES, kept)
 
 
 def remove_identity(profile, name, namespace):

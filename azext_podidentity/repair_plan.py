@@ -1,13 +1,11 @@
 # --------------------------------------------------------------------------------------------
 # Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-"""Pure planning of `az aks pod-identity prune`: which pod identities go, and the confirmation that lists them.
+"""Pure planning of `az aks pod-identity prune`: which pod identities go, and the question that lists them.
 
 The service checks every pod identity on each change, so two or more pod identities whose identities were deleted
 (commonly: the resource group that held them) refuse each other's removal one at a time. They go in one change.
 """
-from azure.cli.core.azclierror import ArgumentUsageError
-
 from azext_podidentity.profile_edits import entries_using, identity_id_of
 
 
@@ -24,14 +22,8 @@ def mark(result, action):
     return result
 
 
-def confirm(plan, cluster_name):
-    """Ask before removing; without a terminal nothing is removed (pipelines pass --yes)."""
-    from knack.prompting import NoTTYException, prompt_y_n
+def confirmation(plan, cluster_name):
+    """The question asked before removing: which pod identities go, and why."""
     listing = "\n".join(f"  {row['namespace']}/{row['name']} (identity {row['identityResourceId']})" for row in plan)
-    summary = (f"Removing {len(plan)} pod identit{'y' if len(plan) == 1 else 'ies'} from cluster '{cluster_name}' "
-               f"whose identity no longer exists:\n{listing}\n")
-    try:
-        if not prompt_y_n(summary + "Continue?", default="n"):
-            raise ArgumentUsageError("Operation cancelled. Nothing was changed.")
-    except NoTTYException as ex:
-        raise ArgumentUsageError(summary + "Nothing was changed. Run again with --yes to confirm.") from ex
+    return (f"Removing {len(plan)} pod identit{'y' if len(plan) == 1 else 'ies'} from cluster '{cluster_name}' "
+            f"whose identity no longer exists:\n{listing}\n")

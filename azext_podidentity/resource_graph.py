@@ -4,6 +4,10 @@
 """The clusters that still use pod identity, through Azure Resource Graph: one query over up to 1,000 subscriptions
 per request (the service's limit), every page followed with ``$skipToken``.
 
+Resource Graph leaves out what the caller cannot read instead of refusing it: a subscription the caller holds no role
+in gives no rows and no error. Each batch therefore also asks which of its subscriptions Resource Graph covers
+(``ResourceContainers``); the others are listed through ARM, which names a refusal.
+
 Resource Graph throttles per user and tells the quota on every answer (``x-ms-user-quota-remaining``, and when it
 resets, ``x-ms-user-quota-resets-after``): once none is left the next request waits for the reset, and a 429 is waited
 out as its Retry-After says. An answer that says ``resultTruncated`` without a way to the rest is a failure, never a
@@ -36,6 +40,9 @@ QUERY = ("Resources"
          " oidcIssuerEnabled = tobool(properties.oidcIssuerProfile.enabled),"
          " workloadIdentityEnabled = tobool(properties.securityProfile.workloadIdentity.enabled)"
          " | order by id asc")
+# The subscriptions of a batch that Resource Graph answers for (the ones the caller can read).
+COVERED_QUERY = ("ResourceContainers | where type =~ 'microsoft.resources/subscriptions' | project subscriptionId"
+                 " | order by subscriptionId asc")
 
 
 class QueryFailed(Exception):
@@ -104,14 +111,14 @@ def _post(client, body, quota):
     return response
 
 
-def query_batch(client, subscription_ids, quota):
-    """Every record of QUERY over ``subscription_ids`` (at most 1,000), page after page."""
+def query_batch(client, subscription_ids, quota, query=QUERY):
+    """Every record of ``query`` over ``subscription_ids`` (at most 1,000), page after page."""
     records, token = [], None
     while True:
         options = {"resultFormat": "objectArray", "$top": PAGE_SIZE}
         if token:
             options["$skipToken"] = token
-        response = _post(client, {"subscriptions": subscription_ids, "query": QUERY, "options": options}, quota)
+        response = _post(client, {"subscriptions": subscription_ids, "query": query, "options": options}, quota)
         try:
             page = response.json() if response.text() else {}
         except ValueError:
@@ -129,12 +136,18 @@ def query_batch(client, subscription_ids, quota):
 
 
 def scan(client, subscription_ids):
-    """(rows, failures): failures are (batch number, its subscriptions, error) for the batches that failed."""
+    """(rows, failures, uncovered): failures are (batch number, its subscriptions, error) for the batches that failed;
+    uncovered, the subscriptions of the other batches that Resource Graph does not answer for."""
     asked = {s.lower(): s for s in subscription_ids}
-    rows, failures, quota = [], [], Quota()
+    rows, failures, uncovered, quota = [], [], [], Quota()
     for number, batch in enumerate(batches(subscription_ids), start=1):
         try:
-            rows.extend(graph_row(record, asked) for record in query_batch(client, batch, quota))
+            covered = {(record.get("subscriptionId") or "").lower()
+                       for record in query_batch(client, batch, quota, COVERED_QUERY)}
+            found = [graph_row(record, asked) for record in query_batch(client, batch, quota)]
         except QueryFailed as ex:
             failures.append((number, batch, ex))
-    return rows, failures
+            continue
+        rows.extend(found)
+        uncovered.extend(s for s in batch if s.lower() not in covered)
+    return rows, failures, uncovered

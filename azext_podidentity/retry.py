@@ -61,12 +61,18 @@ def classify_refusal(error, read_provisioning_state):
 
 
 def blocked_error(error, cluster_name, provisioning_state):
-    """A 409 that waiting cannot clear: fail now, with the service's code, subcode and message."""
+    """A 409 that waiting cannot clear, or one that cannot be told apart (the provisioningState could not be read):
+    fail now, with the service's code, subcode and message, claiming only what is known."""
+    refusal = service_errors.describe(service_errors.of_exception(error))
+    if provisioning_state is None:
+        return AzureResponseError(
+            f"{refusal}\nThe service refuses this change of cluster '{cluster_name}', and whether waiting would clear "
+            "it cannot be told: the cluster's provisioningState could not be read. Nothing was changed. Run the "
+            "command again; if the service refuses it again, resolve what its message names.")
     return AzureResponseError(
-        f"{service_errors.describe(service_errors.of_exception(error))}\nThe service refuses this change of cluster "
-        f"'{cluster_name}', and waiting will not clear it: the cluster runs no other operation (provisioningState: "
-        f"{provisioning_state or 'unknown'}). Nothing was changed. Resolve what the service's message names, then "
-        "run the command again.")
+        f"{refusal}\nThe service refuses this change of cluster '{cluster_name}', and waiting will not clear it: the "
+        f"cluster runs no other operation (provisioningState: {provisioning_state}). Nothing was changed. Resolve "
+        "what the service's message names, then run the command again.")
 
 
 def wait_as_told(seconds):

@@ -75,8 +75,12 @@ def holds_operator_role(assignments, principal_id, identity_id):
 
 
 def _client(cmd, identity_id):
-    from azure.cli.command_modules.acs._client_factory import get_auth_management_client
-    return get_auth_management_client(cmd.cli_ctx, scope=identity_id)
+    """An authorization client of the identity's subscription (role assignments are read and written there)."""
+    from azure.cli.core.profiles import ResourceType
+
+    from azext_podidentity.clients import client_for
+    from azext_podidentity.validation import parse_identity_resource_id
+    return client_for(cmd.cli_ctx, ResourceType.MGMT_AUTHORIZATION, parse_identity_resource_id(identity_id)[0])
 
 
 def list_grants(cmd, principal_id, identity_id, client=None):
@@ -171,7 +175,16 @@ def _release_grant(cmd, principal_id, identity_id, still_used=None):
     for assignment in assignments:
         if is_created_grant(assignment, principal_id, identity_id) and \
                 _delete(cmd, identity_id, assignment["name"]):
-            if still_used is not None and still_used(identity_id):
+            try:
+                used = still_used is not None and still_used(identity_id)
+            except HttpResponseError as ex:
+                # the change and the grant's removal are done: a read that fails now must not fail the command
+                logger.warning("Removed the 'Managed Identity Operator' grant on '%s' that 'az aks pod-identity add' "
+                               "created, but could not read the cluster again to check that no pod identity using "
+                               "it was added meanwhile: %s\nIf one was, run its 'az aks pod-identity add' again: it "
+                               "restores the grant.", identity_id, ex.message or ex)
+                continue
+            if used:
                 ensure_operator_role(cmd, principal_id, identity_id)
                 logger.warning("A pod identity using '%s' was added while its grant was being removed; the 'Managed "
                                "Identity Operator' grant was created again.", identity_id)

@@ -113,10 +113,14 @@ def test_resource_graph_gives_the_same_rows_in_the_same_order_in_a_few_requests(
     through_graph = az.ok("aks", "pod-identity", "list-clusters", "--engine", "resource-graph").json
     assert through_graph == through_arm and reported(through_graph) == fleet
     queries = graph_queries(emulator)
-    assert len(queries) == math.ceil(len(fleet) / 30) and len(emulator.arm_requests()) == len(queries)
-    assert sorted(queries[0]["body"]["subscriptions"]) == sorted([emulator.subscription, OTHER_SUBSCRIPTION])
-    assert queries[0]["query"]["api-version"] == "2022-10-01"
-    assert [bool(q["body"]["options"].get("$skipToken")) for q in queries] == [False] + [True] * (len(queries) - 1)
+    assert len(emulator.arm_requests()) == len(queries)
+    (covered,) = [q for q in queries if q["body"]["query"].startswith("ResourceContainers")]  # which it answers for
+    pages = [q for q in queries if q is not covered]
+    assert len(pages) == math.ceil(len(fleet) / 30)
+    for query in queries:
+        assert sorted(query["body"]["subscriptions"]) == sorted([emulator.subscription, OTHER_SUBSCRIPTION])
+        assert query["query"]["api-version"] == "2022-10-01"
+    assert [bool(q["body"]["options"].get("$skipToken")) for q in pages] == [False] + [True] * (len(pages) - 1)
 
 
 def test_auto_lists_a_few_subscriptions_through_arm(az, emulator, fleet):
@@ -147,7 +151,8 @@ def test_the_quota_is_obeyed_without_ever_exceeding_it(az, emulator, fleet):
     started = time.monotonic()
     result = az.ok("aks", "pod-identity", "list-clusters", "--engine", "resource-graph")
     assert reported(result.json) == fleet
-    assert [q["status"] for q in graph_queries(emulator)] == [200] * 4  # 4 pages, no 429: it waited for the reset
+    # which subscriptions it covers, then 4 pages; no 429: it waited for the reset
+    assert [q["status"] for q in graph_queries(emulator)] == [200] * 5
     assert time.monotonic() - started >= 2
 
 
@@ -156,3 +161,30 @@ def test_a_throttled_query_is_waited_out(az, emulator, fleet):
     result = az.ok("aks", "pod-identity", "list-clusters", "--engine", "resource-graph")
     assert reported(result.json) == fleet
     assert [q["status"] for q in graph_queries(emulator)][:2] == [429, 200]
+
+
+def test_resource_graph_names_the_subscriptions_it_leaves_out_and_arm_names_the_refusal(
+        az, emulator, fleet, tmp_path):
+    """Resource Graph leaves out, without an error, a subscription the caller holds no role in: the ARM engine names
+    it, and so must this one."""
+    (closed,) = emulator.call("POST", "/_emulator/subscriptions", {"count": 1, "readable": False})["added"]
+    other = az.with_extension_dir(az.extension_dir, str(tmp_path / "config"))
+    other.login()  # its account list has the closed subscription
+    emulator.call("DELETE", "/_emulator/requests")
+    result = other.ok("aks", "pod-identity", "list-clusters", "--engine", "resource-graph")
+    assert reported(result.json) == fleet
+    assert "Resource Graph gave no answer for 1 subscription(s)" in result.stderr and closed in result.stderr
+    assert f"Subscription '{closed}' was not scanned: (AuthorizationFailed)" in result.stderr
+    (listing,) = emulator.arm_requests("GET", LISTING)  # only the closed one goes through ARM
+    assert closed in listing["path"]
+
+
+def test_a_resource_graph_failure_keeps_the_reason_it_gives_in_its_details(az, emulator, fleet):
+    emulator.add_fault(method="POST", path=GRAPH, count=10, status=500, code="InternalServerError",
+                       message="Please provide below info when asking for support: timestamp = "
+                               "2026-12-03T10:00:00.000Z, correlationId = 3c4e7b0a-55bb-4f3c-9d1e-2f6a7b8c9d0e.",
+                       details=[{"code": "ServiceUnavailable", "message": "The query backend is unavailable in "
+                                                                          "this region."}])
+    result = az.ok("aks", "pod-identity", "list-clusters", "--engine", "resource-graph")
+    assert reported(result.json) == fleet  # through ARM
+    assert "Details: (ServiceUnavailable) The query backend is unavailable in this region." in result.stderr

@@ -26,12 +26,13 @@ def test_auto_queries_resource_graph_in_batches_of_1000(fleet, az, emulator):
     result = az.ok("aks", "pod-identity", "list-clusters")
     assert rows(result) == fleet
     queries = emulator.arm_requests("POST", GRAPH)
-    assert sorted(len(q["body"]["subscriptions"]) for q in queries) == [502, 1000]
+    # per batch: which subscriptions Resource Graph covers, then the clusters
+    assert sorted(len(q["body"]["subscriptions"]) for q in queries) == [502, 502, 1000, 1000]
     assert emulator.arm_requests("GET", LISTING) == []
 
 
 def test_a_failing_batch_is_named_and_listed_through_arm(fleet, az, emulator):
-    emulator.add_fault(method="POST", path=GRAPH, after=1, status=400, code="BadRequest", message="Query failed.")
+    emulator.add_fault(method="POST", path=GRAPH, after=2, status=400, code="BadRequest", message="Query failed.")
     result = az.ok("aks", "pod-identity", "list-clusters", "--engine", "resource-graph")
     assert rows(result) == fleet
     assert "Resource Graph did not answer for batch 2 of 2 (502 subscriptions" in result.stderr

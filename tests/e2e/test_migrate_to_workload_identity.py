@@ -194,3 +194,13 @@ def test_bad_input_is_refused_before_any_request(az, emulator, names, extra, opt
     result = az(*migrate(names, *extra))
     assert result.exit_code == 2 and option in result.stderr
     assert emulator.requests() == []
+
+
+def test_no_wait_still_prints_the_plan_the_service_accounts_and_the_next_steps(az, emulator, names, setup):
+    """azure-cli drops the output of a command registered with supports_no_wait when --no-wait is given: the
+    credentials would be made and what to apply lost."""
+    result = az.ok(*migrate(names, "--no-wait"))
+    plan = result.json
+    assert [(i["name"], i["action"]) for i in plan["podIdentities"]] == [("web", "created"), ("jobs", "created")]
+    assert "kind: ServiceAccount" in plan["manifest"] and plan["nextSteps"]
+    assert len(credentials(emulator, setup["web"])) == 1

@@ -146,3 +146,18 @@ def test_parallel_migrations_of_clusters_sharing_identities_all_succeed(az, emul
         emulator.call("DELETE", "/_emulator/requests")
         az.ok("aks", "pod-identity", "migrate", "-g", names.rg, "--cluster-name", c)
         assert emulator.arm_requests("PUT") == []
+
+
+def test_a_409_whose_cluster_state_cannot_be_read_claims_nothing_it_does_not_know(az, emulator, names, cluster):
+    """An unclear 409, and the read of the cluster's provisioningState that would tell whether to wait is refused:
+    the error keeps the service's refusal and says what could not be told, not that no operation runs."""
+    refuse_puts(emulator, names, 1, code="OperationNotAllowed", message="Operation is not allowed.")
+    emulator.add_fault(method="GET", path=CLUSTER_PATH.format(names.cluster), after=1, status=403,
+                       code="AuthorizationFailed", message="The client does not have authorization to perform action "
+                                                           "'Microsoft.ContainerService/managedClusters/read'.")
+    result = az(*exception_add(names))
+    assert result.exit_code == 1
+    assert "(OperationNotAllowed) Operation is not allowed." in result.stderr
+    assert "whether waiting would clear it cannot be told" in result.stderr
+    assert "runs no other operation" not in result.stderr and "unknown" not in result.stderr
+    assert len(cluster_puts(emulator)) == 1

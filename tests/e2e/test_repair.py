@@ -81,10 +81,101 @@ def test_prune_removes_them_together_in_one_if_match_put_and_keeps_the_healthy_o
     assert "nothing to remove" in again.stderr and cluster_puts(emulator) == []
 
 
-def test_prune_with_no_wait_returns_after_the_put(az, emulator, names, two_gone):
+def test_prune_with_no_wait_returns_after_the_put_and_lists_what_it_sent(az, emulator, names, two_gone):
     emulator.settings(operation_seconds=3)
-    az.ok(*prune(names, "--yes", "--no-wait"))
+    result = az.ok(*prune(names, "--yes", "--no-wait"))
     assert len(cluster_puts(emulator)) == 1 and emulator.arm_requests("GET", "/operations/") == []
+    assert [(p["name"], p["action"]) for p in result.json["podIdentities"]] == [
+        ("p2", "removal sent"), ("p3", "removal sent")]
+
+
+def test_prune_re_applied_after_a_concurrent_change_removes_only_what_was_confirmed(az, emulator, names, three):
+    """p2's identity is gone; while prune writes, someone re-creates it (same resource id, new client id) and adds a
+    pod identity 'p9' for it: the write meets a 412, prune reads again and removes p2 only, never p9."""
+    emulator.delete_identity(names.identity_rg, "p2-identity")
+    emulator.reset_test_controls()
+    recreated = {"resource_group": names.identity_rg, "name": "p2-identity"}
+    p9 = {"name": "p9", "namespace": "shop", "identity": {"resourceId": three["p2"]["id"]}}
+    emulator.add_fault(method="PUT", path=f"managedClusters/{names.cluster}$", kind="action", action={
+        "create_identity": recreated, "cluster_patch": {"resource_group": names.rg, "name": names.cluster,
+                                                        "patch": {"properties": {"podIdentityProfile": {
+                                                            "userAssignedIdentities": [p9]}}}}})
+    result = az.ok(*prune(names, "--yes"))
+    assert [p["status"] for p in cluster_puts(emulator)] == [412, 200]
+    assert [(p["name"], p["action"]) for p in result.json["podIdentities"]] == [("p2", "removed")]
+    assert sorted(entries(emulator, names)) == ["p1", "p3", "p9"]
+
+
+def test_answering_no_at_the_prompt_changes_nothing_and_exits_0(az, emulator, names, two_gone):
+    import os
+    import pty
+    import subprocess
+    from tests.harness.azcli import AZ
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen([AZ, *prune(names)], stdin=secondary, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=az.env, text=True, cwd=az.cwd)
+    os.close(secondary)
+    os.write(primary, b"n\n")
+    stdout, stderr = proc.communicate(timeout=120)
+    os.close(primary)
+    assert proc.returncode == 0, stderr
+    assert "Nothing was changed." in stderr and "ERROR" not in stderr
+    assert cluster_puts(emulator) == [] and set(entries(emulator, names)) == {"p1", "p2", "p3"}
+    question, _, output = stdout.partition("Continue? (y/N): ")  # knack asks on stdout
+    assert "shop/p2" in question and "shop/p3" in question
+    assert [(p["name"], p["action"]) for p in json.loads(output)["podIdentities"]] == [("p2", "kept"), ("p3", "kept")]
+
+
+@pytest.fixture
+def out_of_sight(emulator, names):
+    """A pod identity whose identity lives in a subscription that `az account list` does not show and in which the
+    signed-in account holds no role; and a healthy one."""
+    (hidden,) = emulator.call("POST", "/_emulator/subscriptions", {"count": 1, "listed": False,
+                                                                   "readable": False})["added"]
+    far = emulator.seed_identity(names.identity_rg, "far-identity", subscription=hidden)
+    near = emulator.seed_identity(names.identity_rg, "near-identity")
+    entries_ = [{"name": n, "namespace": "shop", "identity": {"resourceId": i["id"]}} for n, i in (("far", far),
+                                                                                                   ("near", near))]
+    cluster = emulator.seed_cluster(names.rg, names.cluster, pod_identity={"enabled": True,
+                                                                           "userAssignedIdentities": entries_})
+    emulator.grant(near["id"], cluster["identity"]["principalId"])
+    emulator.reset_test_controls()
+    return hidden, far
+
+
+def test_prune_keeps_a_pod_identity_whose_identity_cannot_be_read(az, emulator, names, out_of_sight):
+    result = az.ok(*prune(names, "--yes"))
+    _, far = out_of_sight
+    assert f"Identity '{far['id']}' could not be read, so its pod identities are kept." in result.stderr
+    assert "not found" not in result.stderr.lower()
+    assert result.json["podIdentities"] == [] and cluster_puts(emulator) == []
+
+
+def test_check_reports_an_identity_it_cannot_read_with_the_services_refusal(az, emulator, names, out_of_sight):
+    result = az("aks", "pod-identity", "check", "-g", names.rg, "--cluster-name", names.cluster)
+    _, far = out_of_sight
+    assert result.exit_code == 1 and "not found. Check the spelling" not in result.stderr
+    (problem,) = result.json["problems"]
+    assert problem["podIdentity"] == "far" and f"Its identity '{far['id']}' could not be read" in problem["problem"]
+    assert "AuthorizationFailed" in problem["problem"]
+    rows = {p["name"]: p for p in result.json["podIdentities"]}
+    assert rows["far"]["identityExists"] is None and rows["near"]["identityExists"] is True
+
+
+def test_a_grant_removed_before_the_cluster_could_be_read_again_is_a_warning(az, emulator, names, cluster, identity):
+    """delete removed the pod identity and its grant; the read that checks no add landed meanwhile fails: the change
+    is done, so the command warns and exits 0."""
+    az.ok(*pod_identity_args(names, identity))
+    emulator.reset_test_controls()
+    emulator.add_fault(method="DELETE", path="/roleAssignments/", kind="action", action={"add_fault": {
+        "method": "GET", "path": f"managedClusters/{names.cluster}$", "status": 403, "code": "AuthorizationFailed",
+        "message": "The client does not have authorization to perform action "
+                   "'Microsoft.ContainerService/managedClusters/read'."}})
+    result = az(*delete(names, "web"))
+    assert result.exit_code == 0, str(result)
+    assert "could not read the cluster again" in result.stderr and "AuthorizationFailed" in result.stderr
+    assert entries(emulator, names) == {}
+    assert grants_on(emulator, cluster["identity"]["principalId"], identity["id"]) == []
 
 
 def test_checks_fixes_converge_for_every_drift_at_once(az, emulator, names, cluster, three):
@@ -156,3 +247,15 @@ def test_an_add_restores_its_grant_when_a_concurrent_delete_removed_it_before_th
     assert [p["status"] for p in cluster_puts(emulator)] == [400, 200]
     assert entries(emulator, names)["p2b"]["provisioningState"] == "Assigned"
     assert len(grants_on(emulator, principal, identity["id"])) == 1
+
+
+def test_a_write_blocked_by_an_identity_out_of_sight_keeps_the_services_refusal(az, emulator, names, out_of_sight):
+    """The cluster has no grant on 'far' (nor can this account read it): any change is refused naming it, and the
+    refusal is what the user sees, not azure-cli's "Subscription not found"."""
+    _, far = out_of_sight
+    other = emulator.seed_identity(names.identity_rg, "other-identity")
+    result = az(*pod_identity_args(names, other, name="other"))
+    assert result.exit_code == 1
+    assert "(PodIdentityAddonIdentitiesAssignmentError) Cluster identity has no assignment permission" in \
+        result.stderr and far["id"] in result.stderr
+    assert "not found. Check the spelling" not in result.stderr

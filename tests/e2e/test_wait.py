@@ -11,10 +11,19 @@ def cluster_reads(emulator, names):
     return emulator.arm_requests("GET", f"/managedClusters/{names.cluster}")
 
 
+def operation_until_second_read(emulator, names):
+    """The change's operation runs until the wait command reads the cluster a second time, however slow the machine:
+    its first read sees the change in progress, its second the outcome."""
+    emulator.settings(operation_seconds=3600)
+    return lambda: emulator.add_fault(method="GET", path=f"managedClusters/{names.cluster}$", kind="action", after=1,
+                                      action={"finish_operations": True})
+
+
 def test_created_returns_once_the_pod_identity_is_assigned(az, emulator, names, cluster, identity):
-    emulator.settings(operation_seconds=2)
+    finish_on_second_read = operation_until_second_read(emulator, names)
     az.ok(*pod_identity_args(names, identity, "--no-wait"))
     assert profile(emulator, names)["userAssignedIdentities"][0]["provisioningState"] == "Updating"
+    finish_on_second_read()
     result = wait(az, names, "--created")
     assert result.exit_code == 0 and result.stdout.strip() == "", str(result)
     assert profile(emulator, names)["userAssignedIdentities"][0]["provisioningState"] == "Assigned"
@@ -33,11 +42,14 @@ def test_created_fails_with_the_entry_error_when_it_failed(az, emulator, names, 
 
 def test_deleted_returns_once_it_is_gone(az, emulator, names, cluster, identity):
     az.ok(*pod_identity_args(names, identity))
-    emulator.settings(operation_seconds=2)
+    finish_on_second_read = operation_until_second_read(emulator, names)
     az.ok("aks", "pod-identity", "delete", "-g", names.rg, "--cluster-name", names.cluster, "--namespace", "shop",
           "--name", "web", "--no-wait")
+    emulator.call("DELETE", "/_emulator/requests")
+    finish_on_second_read()
     assert wait(az, names, "--deleted").exit_code == 0
     assert "userAssignedIdentities" not in profile(emulator, names)
+    assert len(cluster_reads(emulator, names)) >= 2  # the first read saw it Deleting
 
 
 def test_exists_and_custom_conditions(az, emulator, names, cluster, identity):
@@ -63,10 +75,11 @@ def test_needs_exactly_one_condition_and_valid_names_before_any_request(az, emul
 
 
 def test_exception_wait_returns_when_the_clusters_operation_has_finished(az, emulator, names, cluster):
-    emulator.settings(operation_seconds=2)
+    finish_on_second_read = operation_until_second_read(emulator, names)
     az.ok("aks", "pod-identity", "exception", "add", "-g", names.rg, "--cluster-name", names.cluster,
           "--namespace", "shop", "--name", "legacy", "--pod-labels", "app=legacy", "--no-wait")
     assert emulator.cluster(names.rg, names.cluster)["properties"]["provisioningState"] == "Updating"
+    finish_on_second_read()
     result = az("aks", "pod-identity", "exception", "wait", "-g", names.rg, "--cluster-name", names.cluster,
                 "--updated", "--interval", "1")
     assert result.exit_code == 0, str(result)

@@ -35,14 +35,18 @@ def settings(world, req):
 
 
 def seed_subscriptions(world, req):
-    """``{"count": N}``: N more enabled subscriptions of the tenant, with stable ids (for fleets of thousands)."""
+    """``{"count": N, "listed": true, "readable": true}``: N more enabled subscriptions of the tenant, with stable
+    ids (for fleets of thousands); ``listed`` false leaves them out of the caller's `az account list`, ``readable``
+    false gives the caller no role in them."""
     import uuid
-    count = int(req.json()["count"])
+    spec = req.json()
+    count = int(spec["count"])
     start = len(world.platform.subscriptions)
     added = []
     for i in range(start, start + count):
         subscription_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"emulator-subscription-{i}"))
-        world.platform.add_subscription(subscription_id, f"Fleet subscription {i}")
+        world.platform.add_subscription(subscription_id, f"Fleet subscription {i}", spec.get("listed", True),
+                                        spec.get("readable", True))
         added.append(subscription_id)
     return Response(200, {"added": added})
 
@@ -115,7 +119,8 @@ def perform(world, action):
     ``{"cluster_patch": {"subscription", "resource_group", "name", "patch"}}`` (another client changes a cluster,
     lists appended, as an ``interleave`` fault does);
     ``{"finish_operations": true}`` (every running cluster operation ends now, Succeeded);
-    ``{"settings": {...}}`` (settings change, as the settings control changes them)."""
+    ``{"settings": {...}}`` (settings change, as the settings control changes them);
+    ``{"add_fault": {...}}`` (a fault is armed from now on: something that fails only after this request)."""
     if "create_identity" in action:
         spec = action["create_identity"]
         world.msi.put(spec.get("subscription", DEFAULT_SUBSCRIPTION), spec["resource_group"], spec["name"],
@@ -131,6 +136,8 @@ def perform(world, action):
         world.aks.finish_running_operations()
     if "settings" in action:
         world.settings.update(action["settings"])
+    if "add_fault" in action:
+        world.faults.add(**action["add_fault"])
 
 
 def seed_cluster(world, req):

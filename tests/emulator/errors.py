@@ -32,10 +32,14 @@ class AksError(ArmError):
 
 
 def error_body(shape, code, message, subcode=None, details=None):
-    """The body of an injected error: ``shape`` "arm" (wrapped) or "aks" (the AKS provider's own)."""
+    """The body of an injected error: ``shape`` "arm" (wrapped, with ``details`` when given, as Resource Graph and
+    other providers add them) or "aks" (the AKS provider's own)."""
     if shape == "aks":
         return AksError(0, code, message, subcode, details).body()
-    return ArmError(0, code, message).body()
+    body = ArmError(0, code, message).body()
+    if details:
+        body["error"]["details"] = details
+    return body
 
 
 def not_found(resource_type, name, resource_group):

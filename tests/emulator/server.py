@@ -62,6 +62,9 @@ def _call_service(world, req):
     if not req.path.lower().startswith(ANONYMOUS_PATHS) and \
             not req.headers.get("authorization", "").startswith("Bearer "):
         raise ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
+    subscription = req.path.split("/")[2] if req.path.lower().startswith("/subscriptions/") else None
+    if subscription and not world.platform.readable(subscription):
+        raise world.platform.no_access(world.caller_id(req), req.method, req.path)
     handler, groups = SERVICES.match(req.method, req.path)
     if handler is None:
         if groups == "method":

@@ -45,7 +45,7 @@ class World:
         self.graph = GraphBackend(self.msi)
         self.aks = ManagedClustersBackend(self.resources, self.msi, self.authz, self.settings, self.features)
         self.aks_bindings = IdentityBindingsBackend(self.aks, self.msi, self.settings)
-        self.graph_queries = ResourceGraphBackend(self.aks, self.settings)
+        self.graph_queries = ResourceGraphBackend(self.aks, self.platform, self.settings)
         self.faults = Faults()
         self.requests = []
         self._started = time.time()

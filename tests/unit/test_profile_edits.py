@@ -159,14 +159,19 @@ def test_edits_touch_only_their_target_and_never_mutate_the_input(profile, edit)
     assert len(keys) == len(set(keys))
 
 
-def test_removing_every_pod_identity_of_gone_identities():
+def test_removing_exactly_the_confirmed_pod_identities():
     rid = "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
-    profile = {"enabled": True, "userAssignedIdentities": [
-        e.identity_entry(n, "ns", rid + i) for n, i in (("a", "x"), ("b", "y"), ("c", "X"), ("d", "z"))]}
-    after = e.remove_identities_using(profile, [rid.upper() + "X", rid + "z"])
-    assert [e["name"] for e in after["userAssignedIdentities"]] == ["b"]
+    entries = [e.identity_entry(n, "ns", rid + i, client_id=f"c-{n}", object_id=f"o-{n}")
+               for n, i in (("a", "x"), ("b", "y"), ("c", "X"), ("d", "z"))]
+    profile = {"enabled": True, "userAssignedIdentities": entries}
+    confirmed = [dict(entries[0], identity=dict(entries[0]["identity"], resourceId=(rid + "x").upper())), entries[3]]
+    after = e.remove_entries(profile, confirmed)
+    assert [x["name"] for x in after["userAssignedIdentities"]] == ["b", "c"]  # c uses x too, but was not confirmed
     assert len(profile["userAssignedIdentities"]) == 4  # the input is not changed
-    assert e.remove_identities_using(profile, [rid + "other"]) is None
+    assert e.remove_entries(profile, [e.identity_entry("a", "other", rid + "x")]) is None
+    # re-added meanwhile under the same name for a re-created identity (new client and object ids): kept
+    readded = dict(entries[0], identity=dict(entries[0]["identity"], clientId="new", objectId="new"))
+    assert e.remove_entries({"userAssignedIdentities": [readded]}, [entries[0]]) is None
 
 
 def test_an_entry_being_deleted_no_longer_uses_its_identity():

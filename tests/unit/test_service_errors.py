@@ -11,8 +11,10 @@ AKS = {"code": "OperationNotAllowed", "details": None, "subcode": "OperationBloc
 
 
 def test_both_shapes_parse_to_code_subcode_and_message():
-    assert service_errors.parse(ARM) == {"code": "AuthorizationFailed", "subcode": None, "message": "no read"}
-    assert service_errors.parse(AKS) == {"code": AKS["code"], "subcode": AKS["subcode"], "message": AKS["message"]}
+    assert service_errors.parse(ARM) == {"code": "AuthorizationFailed", "subcode": None, "message": "no read",
+                                         "details": None}
+    assert service_errors.parse(AKS) == {"code": AKS["code"], "subcode": AKS["subcode"], "message": AKS["message"],
+                                         "details": None}
     for nothing in (None, "", [], {}, {"error": {}}, {"details": []}):
         assert service_errors.parse(nothing) is None
 
@@ -22,6 +24,17 @@ def test_describe_keeps_code_subcode_and_message_or_says_the_status():
     assert service_errors.describe(service_errors.parse(AKS)) == (
         f"(OperationNotAllowed, subcode OperationBlockedByNodeDisruptionPolicy) {AKS['message']}")
     assert service_errors.describe(None, 403, "Forbidden") == "HTTP 403 Forbidden"
+
+
+def test_the_reason_in_details_is_kept():
+    """Resource Graph answers a 500 whose message asks for a correlation id, with the reason in error.details."""
+    graph = {"error": {"code": "InternalServerError", "message": "Please provide below info when asking for support: "
+                       "timestamp = 2026-12-03T10:00:00Z, correlationId = 0b6f.",
+                       "details": [{"code": "BadRequest", "message": "Query is invalid: column 'x' not found."},
+                                   {"note": "no code, no message"}]}}
+    assert service_errors.describe(service_errors.parse(graph)) == (
+        f"(InternalServerError) {graph['error']['message']} Details: (BadRequest) Query is invalid: column 'x' not "
+        "found.")
 
 
 class _Response:

@@ -3,6 +3,8 @@ import base64
 import json
 import time
 
+from ...errors import ArmError
+
 TENANT_ID = "6e4a2d3c-7f10-4b58-9a1e-2c3d4e5f6a7b"
 # The object id of the identity the CLI logs in as (a CI pipeline's managed identity).
 PIPELINE_OBJECT_ID = "9f1c2b3a-4d5e-4f60-8a7b-0c1d2e3f4a5b"
@@ -15,13 +17,41 @@ def _b64(data):
 
 
 class PlatformBackend:
+    """Subscriptions, and the caller's access to them. A subscription can be left out of the caller's listing
+    (``listed`` False) and closed to the caller (``readable`` False: no role in it), as ARM leaves out and refuses
+    what a caller holds no role for; what ARM answers then is ``no_access``."""
+
     def __init__(self):
         self.subscriptions = {}
+        self.unlisted, self.unreadable = set(), set()
         self.add_subscription(DEFAULT_SUBSCRIPTION, "Emulated subscription")
         self.add_subscription(SECOND_SUBSCRIPTION, "Emulated identity subscription")
         self.tokens_issued = []
 
-    def add_subscription(self, subscription_id, display_name):
+    def listed(self):
+        return [s for key, s in self.subscriptions.items() if key not in self.unlisted]
+
+    def readable(self, subscription_id):
+        return subscription_id.lower() not in self.unreadable
+
+    @staticmethod
+    def no_access(caller, method, path):
+        """ARM's 403 for a request in a subscription the caller holds no role in; the action is read off the path
+        (the last provider's type, then read, write, delete or action)."""
+        parts = path.strip("/").split("/")
+        action = "Microsoft.Resources/subscriptions/read"
+        if "providers" in parts:
+            at = len(parts) - 1 - parts[::-1].index("providers")
+            verb = {"GET": "read", "HEAD": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete"}.get(
+                method, "action")
+            action = "/".join(parts[at + 1:at + 2] + parts[at + 2::2] + [verb])
+        scope = "/" + "/".join(parts)
+        return ArmError(403, "AuthorizationFailed",
+                        f"The client '{caller}' with object id '{caller}' does not have authorization to perform "
+                        f"action '{action}' over scope '{scope}' or the scope is invalid. If access was "
+                        "recently granted, please refresh your credentials.")
+
+    def add_subscription(self, subscription_id, display_name, listed=True, readable=True):
         self.subscriptions[subscription_id.lower()] = {
             "id": f"/subscriptions/{subscription_id}",
             "subscriptionId": subscription_id,
@@ -32,6 +62,10 @@ class PlatformBackend:
                                      "spendingLimit": "Off"},
             "authorizationSource": "RoleBased",
         }
+        if not listed:
+            self.unlisted.add(subscription_id.lower())
+        if not readable:
+            self.unreadable.add(subscription_id.lower())
 
     def issue_token(self, resource):
         now = int(time.time())

@@ -30,7 +30,7 @@ def msi_token_form_post(world, req):
 
 
 def list_subscriptions(world, req):
-    return Response(200, {"value": list(world.platform.subscriptions.values())})
+    return Response(200, {"value": world.platform.listed()})
 
 
 def get_subscription(world, req, sub):

@@ -3,7 +3,10 @@
 Modelled on Resource Graph's public documentation (the REST reference of Resources - Resources, "Working with large
 data sets", "Guidance for throttled requests"); no recording of it is at hand:
 - the ``resources`` table holds every managed cluster of the requested subscriptions, with ``type`` and
-  ``resourceGroup`` lower-cased as Resource Graph normalises them; the query runs through ``query.run``;
+  ``resourceGroup`` lower-cased as Resource Graph normalises them; ``resourcecontainers`` holds the requested
+  subscriptions themselves (type ``microsoft.resources/subscriptions``); the query runs through ``query.run``;
+- what the caller cannot read is left out, not refused: a subscription in which the caller holds no role gives no
+  rows in either table and no error ("Resource Graph returns only the resources the caller has access to");
 - at most 1,000 subscriptions per request; pages of ``options.$top`` rows (default 100, at most 1,000), the next one
   asked for with ``options.$skipToken``; an answer has ``totalRecords``, ``count``, ``data`` (object array),
   ``facets``, ``resultTruncated`` and, when more rows follow, ``$skipToken``;
@@ -42,9 +45,17 @@ def _row(cluster, subscription):
             "extendedLocation": None}
 
 
+def _container(subscription):
+    return {"id": subscription["id"], "name": subscription["subscriptionId"],
+            "type": "microsoft.resources/subscriptions",
+            "tenantId": subscription["tenantId"], "subscriptionId": subscription["subscriptionId"].lower(),
+            "properties": {"state": subscription["state"]}}
+
+
 class ResourceGraphBackend:
-    def __init__(self, clusters, settings):
+    def __init__(self, clusters, platform, settings):
         self.clusters = clusters
+        self.platform = platform
         self.settings = settings
         self.queries = {}  # caller -> times of its queries within the window
 
@@ -86,10 +97,11 @@ class ResourceGraphBackend:
         options = (body or {}).get("options") or {}
         top = min(int(options.get("$top") or 100), MAX_TOP, int(self.settings["graph_page_size"]))
         remaining, resets = self._quota(caller)
-        wanted = set(subscriptions)
-        table = [_row(c, sub) for (sub, _, _), c in self.clusters.clusters.items() if sub in wanted]
+        wanted = {s for s in subscriptions if s in self.platform.subscriptions and self.platform.readable(s)}
+        tables = {"resources": [_row(c, sub) for (sub, _, _), c in self.clusters.clusters.items() if sub in wanted],
+                  "resourcecontainers": [_container(self.platform.subscriptions[s]) for s in sorted(wanted)]}
         try:
-            rows = query.run(body.get("query") or "", {"resources": table})
+            rows = query.run(body.get("query") or "", tables)
         except query.QueryError as ex:
             raise ArmError(400, "InvalidQuery", str(ex)) from ex
         start = int(base64.b64decode(options["$skipToken"]).decode()) if options.get("$skipToken") else 0
