@@ -57,6 +57,7 @@ $(AZDEV_STAMP): requirements-azdev.txt
 lint: venv $(AZDEV_STAMP)
 	$(PY) -m flake8 azext_podidentity tests demo bench setup.py
 	$(PY) -m pylint --rcfile=pylintrc azext_podidentity
+	$(VENV)/bin/lint-imports   # the layers and pure modules of .importlinter
 	bash .ci/azdev/run.sh $(AZDEV_VENV)
 
 wheel: venv           ## dist/podidentity-<version>-py3-none-any.whl, built from a clean copy of the sources

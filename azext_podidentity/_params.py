@@ -40,6 +40,9 @@ def _create_update_arguments(self):
 def _pod_identity_arguments(self):
     from azure.cli.core.commands.parameters import get_enum_type, resource_group_name_type
 
+    from azext_podidentity.fleet.scan import ENGINES
+    from azext_podidentity.migration.plan import STRATEGIES
+
     with self.argument_context("aks pod-identity") as c:
         c.argument("resource_group_name", resource_group_name_type)
         c.argument("cluster_name", options_list=["--cluster-name"], help="The name of the AKS cluster.")
@@ -89,7 +92,7 @@ def _pod_identity_arguments(self):
         c.argument("subscriptions", options_list=["--subscriptions"], nargs="+",
                    help="Space-separated subscription ids (or names known to 'az account list') to scan. Defaults "
                         "to every enabled subscription of the signed-in account.")
-        c.argument("engine", options_list=["--engine"], arg_type=get_enum_type(["auto", "arm", "resource-graph"]),
+        c.argument("engine", options_list=["--engine"], arg_type=get_enum_type(ENGINES),
                    help="How to find the clusters. arm: ARM's listing of each subscription (exact and current). "
                         "resource-graph: Azure Resource Graph, one query per 1,000 subscriptions (its data can lag "
                         "ARM's a little). auto (default): ARM for up to 24 subscriptions, Resource Graph past that. "
@@ -118,8 +121,7 @@ def _pod_identity_arguments(self):
                         "production, not injected into hostNetwork pods, and it can keep Jobs from completing.")
         c.argument("proxy_sidecar_port", options_list=["--proxy-sidecar-port"], type=int,
                    help="The port of the proxy sidecar (with --proxy-sidecar). Default: 8000.")
-        c.argument("strategy", options_list=["--strategy"],
-                   arg_type=get_enum_type(["auto", "federated-credential", "identity-binding"]),
+        c.argument("strategy", options_list=["--strategy"], arg_type=get_enum_type(STRATEGIES),
                    help="How each identity trusts the cluster. federated-credential: a credential per service "
                         "account (an identity holds 20). identity-binding: one identity binding per cluster and "
                         "identity, sharing the identity's single AKS-managed credential. auto (default): "

@@ -6,9 +6,9 @@
 azure-cli passes the parsed arguments as ``namespace``; the Kubernetes namespace option is therefore stored
 as ``identity_namespace`` / ``exc_namespace``, so the two are never confused.
 """
-from azext_podidentity.validation import (InvalidOptionValue, check_dns_label, check_dns_subdomain,
-                                          check_label_value, is_dns_subdomain, parse_custom_headers,
-                                          parse_identity_resource_id, parse_pod_labels)
+from azext_podidentity.inputs.validation import (InvalidOptionValue, check_dns_label, check_dns_subdomain,
+                                                 check_label_value, is_dns_subdomain, parse_custom_headers,
+                                                 parse_identity_resource_id, parse_pod_labels)
 
 
 def _common(namespace):
@@ -37,7 +37,7 @@ def validate_pod_identity_name(namespace):
 
 
 def validate_pod_identity_wait(namespace):
-    from azext_podidentity.wait_conditions import chosen_condition
+    from azext_podidentity.drift.wait_conditions import chosen_condition
     chosen_condition(namespace.created, namespace.updated, namespace.deleted, namespace.exists, namespace.custom)
     validate_pod_identity_name(namespace)
 

@@ -34,7 +34,7 @@ def load_command_table(self, args):
     self.extends_core_aks_commands = owner is None
     if owner is None:
         # Takes over core's `aks create` and `aks update`: same arguments and behaviour, plus the pod identity flags.
-        extended = CliCommandType(operations_tmpl="azext_podidentity.aks_create_update#{}",
+        extended = CliCommandType(operations_tmpl="azext_podidentity.addon.aks_commands#{}",
                                   client_factory=cf_managed_clusters)
         with self.command_group("aks", custom_command_type=extended, client_factory=cf_managed_clusters) as g:
             g.custom_command("create", "aks_create", supports_no_wait=True)

@@ -4,11 +4,11 @@
 """Command handlers: thin, each one edit through the cluster writer. Arguments were validated already."""
 from knack.log import get_logger
 
-from azext_podidentity import profile_edits as edits
-from azext_podidentity.cluster_writer import (ClusterTarget, OwnGrant, apply_profile_edit,
+from azext_podidentity.arm.sdk_models import to_rest
+from azext_podidentity.inputs.validation import parse_custom_headers
+from azext_podidentity.profile import edits
+from azext_podidentity.profile.writer import (ClusterTarget, OwnGrant, apply_profile_edit,
                                               ensure_pod_identity_enabled, get_cluster, identity_of, profile_of)
-from azext_podidentity.sdk_models import to_rest
-from azext_podidentity.validation import parse_custom_headers
 
 logger = get_logger(__name__)
 
@@ -40,8 +40,9 @@ def aks_pod_identity_add(cmd, client, resource_group_name, cluster_name, identit
 
     A re-run that finds everything right reads the cluster, the identity and its grants, and writes nothing.
     """
-    from azext_podidentity.identities import get_user_assigned_identity
-    from azext_podidentity.role_grant import cluster_principal_id, ensure_operator_role
+    from azext_podidentity.arm.identities import get_user_assigned_identity
+    from azext_podidentity.grants.operator_role import ensure_operator_role
+    from azext_podidentity.grants.principals import cluster_principal_id
     target = _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, no_wait)
     cluster = get_cluster(target)
     ensure_pod_identity_enabled(target, cluster)
@@ -87,7 +88,7 @@ def _undo_grant_unless_used(target, principal_id, identity_resource_id):
     uses the identity (a parallel add, or this add's entry that the service accepted and then failed)."""
     from azure.core.exceptions import HttpResponseError
 
-    from azext_podidentity.role_grant import undo_grant
+    from azext_podidentity.grants.operator_role import undo_grant
     try:
         in_use = edits.uses_identity(profile_of(get_cluster(target)), identity_resource_id)
     except HttpResponseError:
@@ -126,7 +127,7 @@ def _release_unused_grants(target, cluster, removed_entries, written):
     """
     from azure.core.exceptions import HttpResponseError
 
-    from azext_podidentity.role_grant import release_grants
+    from azext_podidentity.grants.operator_role import release_grants
     try:
         current = profile_of(written if written is not None else get_cluster(target))
     except HttpResponseError as ex:
@@ -143,18 +144,18 @@ def _release_unused_grants(target, cluster, removed_entries, written):
 def aks_pod_identity_prune(cmd, client, resource_group_name, cluster_name, dry_run=False, yes=False, no_wait=False,
                            aks_custom_headers=None):
     """Remove, in one change, every pod identity whose identity no longer exists; then the grants `add` made."""
-    from azext_podidentity import repair_plan
-    from azext_podidentity.identities import identity_exists
+    from azext_podidentity.arm.identities import read_existence
+    from azext_podidentity.drift import prune_plan
     target = _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, no_wait)
     cluster = get_cluster(target)
     identity_ids = {edits.identity_id_of(e).lower(): edits.identity_id_of(e)
                     for e in profile_of(cluster).get(edits.IDENTITIES) or []}
-    exists = {key: identity_exists(cmd, identity_id) for key, identity_id in identity_ids.items()}
+    exists = read_existence(cmd, identity_ids.values())
     for key, found in exists.items():
         if found is None:
             logger.warning("Identity '%s' could not be read, so its pod identities are kept.", identity_ids[key])
     gone = [identity_ids[key] for key, found in exists.items() if found is False]
-    plan = repair_plan.prune(profile_of(cluster), gone)
+    plan = prune_plan.prune(profile_of(cluster), gone)
     result = {"cluster": cluster_name, "resourceGroup": resource_group_name, "dryRun": dry_run,
               "podIdentities": plan}
     if not plan:
@@ -162,16 +163,16 @@ def aks_pod_identity_prune(cmd, client, resource_group_name, cluster_name, dry_r
                        cluster_name)
         return result
     if dry_run:
-        return repair_plan.mark(result, "would remove")
-    if not yes and not _confirmed(repair_plan.confirmation(plan, cluster_name)):
+        return prune_plan.mark(result, "would remove")
+    if not yes and not _confirmed(prune_plan.confirmation(plan, cluster_name)):
         logger.warning("Nothing was changed.")
-        return repair_plan.mark(result, "kept")
+        return prune_plan.mark(result, "kept")
     # exactly the pod identities confirmed, even when the write is re-applied on a cluster read again
     confirmed = edits.entries_using(profile_of(cluster), gone)
     written = apply_profile_edit(target, lambda profile: edits.remove_entries(profile, confirmed), cluster,
                                  require_enabled=False)
     _release_unused_grants(target, cluster, confirmed, written)
-    return repair_plan.mark(result, "removal sent" if no_wait else "removed")
+    return prune_plan.mark(result, "removal sent" if no_wait else "removed")
 
 
 def _confirmed(question):
@@ -186,9 +187,9 @@ def _confirmed(question):
 
 def aks_pod_identity_check(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):
     """Read the cluster, then each identity once and its grants once; fail after printing when problems exist."""
-    from azext_podidentity import health_check
-    from azext_podidentity.identities import read_identity_facts
-    from azext_podidentity.role_grant import principal_id_or_none
+    from azext_podidentity.drift import check as health_check
+    from azext_podidentity.drift.identity_facts import read_identity_facts
+    from azext_podidentity.grants.principals import principal_id_or_none
     cluster = get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers))
     profile = profile_of(cluster)
     cluster_identity = identity_of(cluster)
@@ -215,7 +216,7 @@ def _fail_after_output(cli_ctx, message):
 
 
 def aks_pod_identity_list_clusters(cmd, subscriptions=None, engine="auto"):
-    from azext_podidentity import fleet_scan
+    from azext_podidentity.fleet import scan as fleet_scan
     return fleet_scan.scan(cmd, fleet_scan.subscriptions_to_scan(cmd.cli_ctx, subscriptions), engine)
 
 
@@ -229,8 +230,8 @@ def aks_pod_identity_wait(cmd, client, resource_group_name, cluster_name, identi
     from azure.cli.core.azclierror import AzureResponseError
     from azure.cli.core.commands.arm import verify_property
 
-    from azext_podidentity import wait_conditions
-    from azext_podidentity.retry import poll
+    from azext_podidentity.arm.retry import poll
+    from azext_podidentity.drift import wait_conditions
     condition = wait_conditions.chosen_condition(created, updated, deleted, exists, custom)
     target = _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers)
 
@@ -284,7 +285,7 @@ def aks_pod_identity_migrate(cmd, client, resource_group_name, cluster_name, ide
                              identity_name=None, service_account=None, manifest_file=None, dry_run=False,
                              proxy_sidecar=False, proxy_sidecar_port=None, strategy="auto", no_wait=False,
                              aks_custom_headers=None):
-    from azext_podidentity import migration_run
+    from azext_podidentity.migration import run as migration_run
     cluster = get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers))
     selection = migration_run.Selection(identity_namespace, identity_name, service_account)
     return migration_run.migrate(cmd, cluster, resource_group_name, cluster_name, migration_run.Options(

@@ -41,3 +41,16 @@ def test_started_from_the_checkout_az_would_import_the_source_instead(az, tmp_pa
     # Why the harness never starts az in the repository: this is the trap it avoids.
     assert _loaded_from(az, tmp_path, REPO) == os.path.realpath(os.path.join(REPO, "azext_podidentity",
                                                                              "__init__.py"))
+
+
+def test_the_installed_extension_holds_every_module_of_the_source(az):
+    """Every subpackage and module is in the wheel (setup.py finds packages, a forgotten one would be left out)."""
+    package = os.path.join(REPO, "azext_podidentity")
+    source = {os.path.relpath(os.path.join(folder, name), package)
+              for folder, _, names in os.walk(package) for name in names if name.endswith((".py", ".json"))}
+    installed_root = next(os.path.join(folder, "azext_podidentity") for folder, dirs, _ in os.walk(az.extension_dir)
+                          if "azext_podidentity" in dirs)
+    installed = {os.path.relpath(os.path.join(folder, name), installed_root)
+                 for folder, _, names in os.walk(installed_root) for name in names if name.endswith((".py", ".json"))}
+    assert {"arm/retry.py", "migration/plan.py", "profile/writer.py", "addon/aks_commands.py"} <= source
+    assert installed == source

@@ -1,5 +1,5 @@
 """Which listed clusters `list-clusters` reports, and in which order."""
-from azext_podidentity.cluster_inventory import pod_identity_row, sorted_rows
+from azext_podidentity.fleet.rows import pod_identity_row, sorted_rows
 
 SUB = "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d"
 
@@ -43,7 +43,7 @@ def test_rows_sort_by_subscription_group_and_name_ignoring_case():
 
 
 def test_a_resource_graph_record_gives_the_row_the_arm_listing_gives():
-    from azext_podidentity.cluster_inventory import graph_row, pod_identity_row
+    from azext_podidentity.fleet.rows import graph_row, pod_identity_row
     cluster = {"id": "/subscriptions/AB-1/resourcegroups/MyGroup/providers/Microsoft.ContainerService/"
                      "managedClusters/c1", "name": "c1", "location": "eastus",
                "properties": {"podIdentityProfile": {"enabled": True, "userAssignedIdentities": [{}, {}]},
@@ -56,7 +56,7 @@ def test_a_resource_graph_record_gives_the_row_the_arm_listing_gives():
 
 
 def test_resource_graph_batches_and_quota_header():
-    from azext_podidentity import resource_graph
+    from azext_podidentity.fleet import resource_graph
     assert [len(b) for b in resource_graph.batches([str(i) for i in range(2500)])] == [1000, 1000, 500]
     seconds = resource_graph._seconds  # pylint: disable=protected-access
     assert seconds("00:01:05") == 65 and seconds("soon") == 0

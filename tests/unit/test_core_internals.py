@@ -8,7 +8,7 @@ import yaml
 from azure.cli.command_modules.acs import _client_factory, _consts, _params, custom
 from azure.cli.command_modules.acs import managed_cluster_decorator as decorators
 
-from azext_podidentity.sdk_models import if_match_arguments
+from azext_podidentity.arm.sdk_models import if_match_arguments
 
 
 def params(function):

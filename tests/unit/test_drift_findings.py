@@ -3,10 +3,11 @@ import shlex
 
 import pytest
 
-from azext_podidentity import blocked_write, fix_commands, health_check
-from azext_podidentity import profile_edits as e
-from azext_podidentity.grant_marks import (GRANT_DESCRIPTION, MANAGED_IDENTITY_OPERATOR, created_grant_name,
-                                           is_created_grant)
+from azext_podidentity.drift import check as health_check
+from azext_podidentity.grants.marks import (GRANT_DESCRIPTION, MANAGED_IDENTITY_OPERATOR, created_grant_name,
+                                            grant_command, is_created_grant)
+from azext_podidentity.profile import blocked_write, fixes as fix_commands
+from azext_podidentity.profile import edits as e
 
 RID = "/subscriptions/s/resourceGroups/ids/providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
 PRINCIPAL = "11111111-1111-1111-1111-111111111111"
@@ -80,7 +81,7 @@ def test_summary_counts():
 
 
 def test_every_fix_is_one_shell_command():
-    grant = fix_commands.grant(PRINCIPAL, RID + "a")
+    grant = grant_command(PRINCIPAL, RID + "a")
     words = shlex.split(grant)
     assert words[words.index("--description") + 1] == GRANT_DESCRIPTION
     assert words[words.index("--name") + 1] == created_grant_name(PRINCIPAL, RID + "a")

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from azure.cli.command_modules.acs import custom as core
 
-from azext_podidentity.aks_create_update import CREATE_FLAGS, UPDATE_FLAGS
+from azext_podidentity.addon.aks_commands import CREATE_FLAGS, UPDATE_FLAGS
 from tests.harness.emulator_client import REPO
 
 PINNED_CLI = "2.91.0"  # exclusions are generated from the linter run on the pinned release

@@ -4,7 +4,7 @@ import pytest
 import yaml
 from azure.cli.core.azclierror import ArgumentUsageError, InvalidArgumentValueError, ResourceNotFoundError
 
-from azext_podidentity import migration_plan as mp
+from azext_podidentity.migration import plan as mp
 
 ISSUER = "https://eastus.oic.prod-aks.azure.com/t/g/"
 ID_A = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a"

@@ -4,8 +4,8 @@ import copy
 from azure.cli.command_modules.acs.custom import _remove_nulls
 from azure.cli.core.util import todict
 
+from azext_podidentity.arm.sdk_models import from_rest
 from azext_podidentity.custom import _output
-from azext_podidentity.sdk_models import from_rest
 from tests.unit.sdk import model_class
 
 CLUSTER = {

@@ -5,7 +5,7 @@ from azure.cli.core.azclierror import ArgumentUsageError, InvalidArgumentValueEr
 from hypothesis import given
 from hypothesis import strategies as st
 
-from azext_podidentity import profile_edits as e
+from azext_podidentity.profile import edits as e
 
 RID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
 

@@ -1,7 +1,7 @@
 import pytest
 from azure.cli.core.azclierror import InvalidArgumentValueError
 
-from azext_podidentity.role_grant import MANAGED_IDENTITY_OPERATOR, cluster_principal_id, holds_operator_role
+from azext_podidentity.grants.principals import MANAGED_IDENTITY_OPERATOR, cluster_principal_id, holds_operator_role
 
 IDENTITY = ("/subscriptions/s1/resourceGroups/RG/providers/Microsoft.ManagedIdentity/"
             "userAssignedIdentities/app")

@@ -1,7 +1,7 @@
 """REST dicts round-trip through the SDK models of the running azure-cli, whichever model generation it ships."""
 import copy
 
-from azext_podidentity.sdk_models import from_rest, to_rest
+from azext_podidentity.arm.sdk_models import from_rest, to_rest
 from tests.unit.sdk import model_class
 from tests.unit.test_output import CLUSTER
 

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from azext_podidentity import retry, service_errors
+from azext_podidentity.arm import retry, service_errors
 
 ARM = {"error": {"code": "AuthorizationFailed", "message": "no read"}}
 AKS = {"code": "OperationNotAllowed", "details": None, "subcode": "OperationBlockedByNodeDisruptionPolicy",

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from azext_podidentity import validation as v
+from azext_podidentity.inputs import validation as v
 from tests.unit import grammars
 
 # Alphabets that reach every branch of the grammars: valid characters, upper case, '.', '_', '/', others.

@@ -2,8 +2,8 @@
 import pytest
 from azure.cli.core.azclierror import AzureResponseError
 
-from azext_podidentity.validation import InvalidOptionValue
-from azext_podidentity.wait_conditions import chosen_condition, reached
+from azext_podidentity.drift.wait_conditions import chosen_condition, reached
+from azext_podidentity.inputs.validation import InvalidOptionValue
 
 ENTRY = {"name": "web", "namespace": "shop", "identity": {"resourceId": "/x"}}
 

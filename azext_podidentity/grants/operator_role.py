@@ -10,76 +10,22 @@ scope, never broader, in the identity's subscription.
 Grants this extension creates carry a name derived from the principal and the identity, and a description, so
 that `delete` can tell them from grants that someone else made and remove only its own.
 """
-from azure.cli.core.azclierror import ForbiddenError, InvalidArgumentValueError
+from azure.cli.core.azclierror import ForbiddenError
 from knack.log import get_logger
 
-from azext_podidentity import fix_commands
-from azext_podidentity.grant_marks import (GRANT_DESCRIPTION, MANAGED_IDENTITY_OPERATOR, created_grant_name,
-                                           is_created_grant)
+from azext_podidentity.grants.marks import (GRANT_DESCRIPTION, MANAGED_IDENTITY_OPERATOR, created_grant_name,
+                                            grant_command, is_created_grant)
+from azext_podidentity.grants.principals import cluster_principal_id, holds_operator_role, uses_managed_identity
 
 logger = get_logger(__name__)
-
-
-NEEDS_MANAGED_IDENTITY = (
-    "Pod identity requires a cluster that uses a managed identity; this cluster uses a service principal. "
-    "Move the cluster to a managed identity with 'az aks update --enable-managed-identity' first.")
-
-
-def uses_managed_identity(cluster):
-    return ((cluster.get("identity") or {}).get("type") or "").lower() in ("systemassigned", "userassigned")
-
-
-def cluster_principal_id(cluster):
-    """The principal the service checks: system-assigned, or the single user-assigned control-plane identity."""
-    identity = cluster.get("identity") or {}
-    kind = (identity.get("type") or "").lower()
-    if kind == "systemassigned" and identity.get("principalId"):
-        return identity["principalId"]
-    if kind == "userassigned":
-        assigned = list((identity.get("userAssignedIdentities") or {}).values())
-        if len(assigned) == 1 and (assigned[0] or {}).get("principalId"):
-            return assigned[0]["principalId"]
-    raise InvalidArgumentValueError(NEEDS_MANAGED_IDENTITY)
-
-
-def principal_id_or_none(cluster):
-    """The principal the service checks, or None for a cluster that has none (a service-principal cluster)."""
-    try:
-        return cluster_principal_id(cluster)
-    except InvalidArgumentValueError:
-        return None
-
-
-def _is_within(scope, ancestor):
-    scope, ancestor = scope.lower().rstrip("/"), ancestor.lower().rstrip("/")
-    return scope == ancestor or scope.startswith(ancestor + "/")
-
-
-def _applies_at(identity_id, scope):
-    """An assignment's scope that covers the identity: the identity, a group or subscription above it, the root
-    scope ``/``, or a management group (an ``atScope()`` listing at the identity returns one only when the
-    identity's subscription sits below it; which one cannot be told from the ids)."""
-    if scope.lower().startswith("/providers/microsoft.management/managementgroups/"):
-        return True
-    return _is_within(identity_id, scope)
-
-
-def holds_operator_role(assignments, principal_id, identity_id):
-    """Pure: does any assignment listed at the identity's scope give ``principal_id`` the role there?"""
-    for a in assignments:
-        if ((a.get("roleDefinitionId") or "").lower().endswith(MANAGED_IDENTITY_OPERATOR)
-                and (a.get("principalId") or "").lower() == principal_id.lower()
-                and _applies_at(identity_id, a.get("scope") or "")):
-            return True
-    return False
 
 
 def _client(cmd, identity_id):
     """An authorization client of the identity's subscription (role assignments are read and written there)."""
     from azure.cli.core.profiles import ResourceType
 
-    from azext_podidentity.clients import client_for
-    from azext_podidentity.validation import parse_identity_resource_id
+    from azext_podidentity.arm.clients import client_for
+    from azext_podidentity.inputs.validation import parse_identity_resource_id
     return client_for(cmd.cli_ctx, ResourceType.MGMT_AUTHORIZATION, parse_identity_resource_id(identity_id)[0])
 
 
@@ -115,7 +61,7 @@ def ensure_operator_role(cmd, principal_id, identity_id):
                 f"{ex.message}\nCould not grant 'Managed Identity Operator' on '{identity_id}' to the cluster "
                 f"identity '{principal_id}'. Granting it needs Owner or User Access Administrator on the identity; "
                 "or ask an administrator to assign the role beforehand:\n"
-                f"  {fix_commands.grant(principal_id, identity_id)}") from ex
+                f"  {grant_command(principal_id, identity_id)}") from ex
         raise
     logger.warning("Granted 'Managed Identity Operator' on '%s' to the cluster identity '%s'.",
                    identity_id, principal_id)

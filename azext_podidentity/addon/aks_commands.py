@@ -19,10 +19,11 @@ from azure.cli.core.azclierror import ArgumentUsageError, BadRequestError, Inval
 from azure.cli.core.profiles import ResourceType
 from knack.log import get_logger
 
-from azext_podidentity import profile_edits as edits
-from azext_podidentity import preview_feature, retry, service_errors
-from azext_podidentity.cluster_writer import identity_of, profile_model, profile_of
-from azext_podidentity.role_grant import NEEDS_MANAGED_IDENTITY, uses_managed_identity
+from azext_podidentity.arm import retry, service_errors
+from azext_podidentity.grants.principals import NEEDS_MANAGED_IDENTITY, uses_managed_identity
+from azext_podidentity.profile import edits
+from azext_podidentity.profile import preview_feature
+from azext_podidentity.profile.writer import identity_of, profile_model, profile_of, provisioning_state
 
 logger = get_logger(__name__)
 
@@ -190,32 +191,19 @@ def aks_update(cmd, client, resource_group_name, name, **parameters):
         except HttpResponseError as ex:
             if decorator.context.pinned_etag is None:
                 raise  # core's behaviour without the pod identity flags
-            kind, state = retry.classify_refusal(ex, lambda: _provisioning_state(client, resource_group_name, name))
-            if kind == retry.CHANGED and not parameters.get("if_match"):
-                retries.after_conflict()  # not the user's own If-Match: read again and re-apply
-                continue
-            if kind == retry.BLOCKED:
-                raise retry.blocked_error(ex, name, state) from ex
-            if kind != retry.BUSY:
+            # the user's own --if-match is never re-applied on a fresh read: its refusal is theirs to see
+            if not retries.after_refusal(ex, lambda: provisioning_state(client, resource_group_name, name),
+                                         reapply=not parameters.get("if_match")):
                 raise
-            retries.after_busy(ex)
             continue
         for item in decorator.removed:
             logger.warning("Removed %s.", item)
         if decorator.released_identities:
-            from azext_podidentity.role_grant import release_grants
+            from azext_podidentity.grants.operator_role import release_grants
             release_grants(cmd, decorator.cluster_identity, decorator.released_identities,
                            still_used=lambda identity_id: edits.uses_identity(
                                profile_of(client.get(resource_group_name, name)), identity_id))
         return result
-
-
-def _provisioning_state(client, resource_group_name, name):
-    from azure.core.exceptions import HttpResponseError
-    try:
-        return client.get(resource_group_name, name).provisioning_state
-    except HttpResponseError:
-        return None
 
 
 aks_create.__signature__ = _with_flags(core_custom.aks_create, CREATE_FLAGS)

@@ -17,9 +17,9 @@ import time
 
 from knack.log import get_logger
 
-from azext_podidentity import service_errors
-from azext_podidentity.retry import wait_as_told
-from azext_podidentity.cluster_inventory import graph_row
+from azext_podidentity.arm import service_errors
+from azext_podidentity.arm.retry import wait_as_told
+from azext_podidentity.fleet.rows import graph_row
 
 logger = get_logger(__name__)
 
@@ -89,7 +89,7 @@ class Quota:
 def _post(client, body, quota):
     from azure.core.exceptions import AzureError
 
-    from azext_podidentity.sdk_models import send
+    from azext_podidentity.arm.sdk_models import send
     for attempt in range(MAX_THROTTLED_RETRIES + 1):
         quota.before_request()
         try:

@@ -18,7 +18,7 @@ import time
 from azure.cli.core.azclierror import AzureResponseError
 from knack.log import get_logger
 
-from azext_podidentity import service_errors
+from azext_podidentity.arm import service_errors
 
 logger = get_logger(__name__)
 
@@ -113,6 +113,21 @@ class WriteRetries:
         logger.warning("Cluster '%s' was changed by someone else since it was read; reading it again and "
                        "re-applying this change (retry %d).", self.cluster_name, self.conflicts)
         sleep_before_retry(self.conflicts)
+
+    def after_refusal(self, error, read_provisioning_state, reapply=True):
+        """After a refused cluster write: wait, then True when the write is to be made again on a fresh read (the
+        cluster changed and the change may be re-applied, or it was busy); an error when waiting cannot clear the
+        refusal; False when the refusal is none of these, for the caller to explain."""
+        kind, state = classify_refusal(error, read_provisioning_state)
+        if kind == CHANGED and reapply:
+            self.after_conflict()
+            return True
+        if kind == BUSY:
+            self.after_busy(error)
+            return True
+        if kind == BLOCKED:
+            raise blocked_error(error, self.cluster_name, state) from error
+        return False
 
     def after_busy(self, error):
         now = time.monotonic()

@@ -66,7 +66,7 @@ def explain(cmd, message):
         client = get_mgmt_service_client(cmd.cli_ctx, ResourceType.MGMT_RESOURCE_FEATURES)
         state = client.features.get(NAMESPACE, FEATURE).properties.state
     except HttpResponseError as ex:
-        from azext_podidentity import service_errors
+        from azext_podidentity.arm import service_errors
         read_error = service_errors.describe(service_errors.of_exception(ex), ex.status_code)
         logger.debug("reading feature %s failed: %s", FEATURE, ex)
     subscription = get_subscription_id(cmd.cli_ctx)

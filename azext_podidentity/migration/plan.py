@@ -226,6 +226,11 @@ def binding_name(identity_id):
     return f"{name}{hashlib.sha256(identity_id.lower().encode()).hexdigest()[:8]}"
 
 
+def binding_issuer(binding):
+    """The issuer an identity binding reports (the same for every binding of one identity), or None."""
+    return (((binding or {}).get("properties") or {}).get("oidcIssuer") or {}).get("oidcIssuerUrl")
+
+
 def full_without_binding_credential(credentials):
     """Whether an identity's credentials leave no room for AKS's binding credential, which it does not have."""
     return len(credentials) >= MAX_CREDENTIALS_PER_IDENTITY and \
@@ -237,7 +242,7 @@ def use_binding(item, reason, binding, tenant_id):
     item.update(strategy=IDENTITY_BINDING, strategyReason=reason, credentialName=BINDING_CREDENTIAL,
                 audience=None, tenantId=tenant_id, action="binding exists" if binding else "create binding",
                 identityBinding=binding["name"] if binding else binding_name(item["identityResourceId"]),
-                issuer=((binding or {}).get("properties") or {}).get("oidcIssuer", {}).get("oidcIssuerUrl"))
+                issuer=binding_issuer(binding))
     item["podChanges"].setdefault("addAnnotations", {})[USE_IDENTITY_BINDING_ANNOTATION] = "true"
 
 

@@ -1,8 +1,8 @@
 # --------------------------------------------------------------------------------------------
 # Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-"""Pure: the exact commands that repair a pod identity, for error messages and `az aks pod-identity check`."""
-from azext_podidentity.grant_marks import GRANT_DESCRIPTION, created_grant_name
+"""Pure: the exact commands that repair a pod identity, for error messages and `az aks pod-identity check` (the
+grant's own command is grants.marks.grant_command)."""
 
 
 def _cluster(resource_group, cluster_name):
@@ -26,13 +26,6 @@ def delete(resource_group, cluster_name, entry):
 def prune(resource_group, cluster_name):
     """Removes, in one change, every pod identity whose identity no longer exists (--yes: fixes run unattended)."""
     return f"az aks pod-identity prune {_cluster(resource_group, cluster_name)} --yes"
-
-
-def grant(principal_id, identity_id):
-    """The grant exactly as `add` creates it (its name and description), so that `delete` can remove it later."""
-    return (f"az role assignment create --role 'Managed Identity Operator' --assignee-object-id {principal_id} "
-            f"--assignee-principal-type ServicePrincipal --scope {identity_id} "
-            f"--name {created_grant_name(principal_id, identity_id)} --description \"{GRANT_DESCRIPTION}\"")
 
 
 def enable_kubenet_consent(resource_group, cluster_name):

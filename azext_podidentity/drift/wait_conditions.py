@@ -8,8 +8,8 @@ A pod identity is ready when the service reports it ``Assigned`` (the service ne
 """
 from azure.cli.core.azclierror import AzureResponseError
 
-from azext_podidentity.profile_edits import failure_message
-from azext_podidentity.validation import InvalidOptionValue
+from azext_podidentity.inputs.validation import InvalidOptionValue
+from azext_podidentity.profile.edits import failure_message
 
 CONDITIONS = ("created", "updated", "deleted", "exists", "custom")
 

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from azure.cli.core.azclierror import AzureResponseError
 from knack.log import get_logger
 
-from azext_podidentity.cluster_inventory import pod_identity_row, sorted_rows
+from azext_podidentity.fleet.rows import pod_identity_row, sorted_rows
 
 logger = get_logger(__name__)
 
@@ -37,7 +37,7 @@ def subscriptions_to_scan(cli_ctx, named=None):
     the signed-in account in the current cloud; each once."""
     from azure.cli.core._profile import Profile
 
-    from azext_podidentity.validation import GUID
+    from azext_podidentity.inputs.validation import GUID
     profile = Profile(cli_ctx=cli_ctx)
     if named:
         ids = [value if re.fullmatch(GUID, value) else profile.get_subscription(value)["id"] for value in named]
@@ -63,7 +63,7 @@ def _by_tenant(cli_ctx, subscription_ids):
     from azure.cli.core._profile import Profile
     from azure.cli.core.profiles import ResourceType
 
-    from azext_podidentity.clients import client_for
+    from azext_podidentity.arm.clients import client_for
     tenants = {s["id"].lower(): s.get("tenantId") for s in Profile(cli_ctx=cli_ctx).load_cached_subscriptions()}
     groups = {}
     for subscription_id in subscription_ids:
@@ -74,7 +74,7 @@ def _by_tenant(cli_ctx, subscription_ids):
 
 def _scan_through_resource_graph(cmd, subscription_ids):
     """(rows, the subscriptions still to list through ARM)."""
-    from azext_podidentity import resource_graph
+    from azext_podidentity.fleet import resource_graph
     rows, left = [], []
     for client, group in _by_tenant(cmd.cli_ctx, subscription_ids):
         found, failures, uncovered = resource_graph.scan(client, group)
@@ -115,7 +115,7 @@ def _scan_through_arm(cmd, subscription_ids, none_scanned_is_an_error=True):
 def _scan_subscription(client, subscription_id):
     from azure.core.exceptions import AzureError
 
-    from azext_podidentity.sdk_models import managed_clusters_api_version, send_get
+    from azext_podidentity.arm.sdk_models import managed_clusters_api_version, send_get
     url = (f"/subscriptions/{subscription_id}/providers/Microsoft.ContainerService/managedClusters"
            f"?api-version={managed_clusters_api_version(client)}")
     rows = []
@@ -134,7 +134,7 @@ def _scan_subscription(client, subscription_id):
 
 def _error_of(response):
     """The service's code and message, whether its error is wrapped in ``error`` (ARM) or not (AKS)."""
-    from azext_podidentity import service_errors
+    from azext_podidentity.arm import service_errors
     try:
         body = response.json()
     except ValueError:

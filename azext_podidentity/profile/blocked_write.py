@@ -9,8 +9,9 @@ the identity's resource id; the entries using that id are the blockers. For both
 same "no assignment permission" (Azure/AKS#2943, #3833), so the caller reads each blocking identity once and says
 which identities exist.
 """
-from azext_podidentity import fix_commands
-from azext_podidentity.profile_edits import IDENTITIES
+from azext_podidentity.grants.marks import grant_command
+from azext_podidentity.profile import fixes
+from azext_podidentity.profile.edits import IDENTITIES, identity_id_of
 
 MISSING_GRANT = "assignment permission"
 _MISSING_IDENTITY = ("not found", "does not exist", "could not be found")
@@ -19,9 +20,7 @@ _MISSING_IDENTITY = ("not found", "does not exist", "could not be found")
 def blockers(message, profile):
     """The pod identities of ``profile`` whose identity the service's ``message`` names."""
     text = (message or "").lower()
-    return [e for e in profile.get(IDENTITIES) or []
-            if ((e.get("identity") or {}).get("resourceId") or "").lower() in text
-            and (e.get("identity") or {}).get("resourceId")]
+    return [e for e in profile.get(IDENTITIES) or [] if identity_id_of(e) and identity_id_of(e).lower() in text]
 
 
 def _missing_identity(who, identity_id, delete, readd, reported_as_grant):
@@ -36,7 +35,7 @@ def _missing_grant(who, identity_id, principal_id, delete, readd):
     lines = [f"{who} blocks this change: the cluster identity no longer holds 'Managed Identity Operator' on its "
              f"identity '{identity_id}', and the service checks every pod identity on each change."]
     if principal_id:
-        lines.append(f"Restore the grant:\n  {fix_commands.grant(principal_id, identity_id)}")
+        lines.append(f"Restore the grant:\n  {grant_command(principal_id, identity_id)}")
     lines.append(f"or run its add again (it restores the grant when nothing else blocks the cluster):\n  {readd}\n"
                  f"or remove the pod identity:\n  {delete}")
     return "\n".join(lines)
@@ -54,20 +53,19 @@ def explain(message, profile, resource_group, cluster_name, principal_id=None, i
     identity_exists = identity_exists or {}
     everyone = {(e["name"], e["namespace"]): e for e in ((before or {}).get(IDENTITIES) or []) +
                 (profile.get(IDENTITIES) or [])}
-    gone = [e for e in everyone.values()
-            if identity_exists.get(((e.get("identity") or {}).get("resourceId") or "").lower()) is False]
+    gone = [e for e in everyone.values() if identity_exists.get(identity_id_of(e).lower()) is False]
     if MISSING_GRANT in text and len(gone) > 1:
         named = ", ".join(f"'{e['name']}' in namespace '{e['namespace']}'" for e in gone)
         return (f"Pod identities {named} block this change: their identities no longer exist (the service reports a "
                 "deleted identity as a missing 'Managed Identity Operator' grant, one at a time), and removing any "
                 "one of them alone is refused because of the others. Remove them together, in one change:\n  "
-                f"{fix_commands.prune(resource_group, cluster_name)}")
+                f"{fixes.prune(resource_group, cluster_name)}")
     lines = []
     for entry in blockers(message, profile):
-        identity_id = entry["identity"]["resourceId"]
+        identity_id = identity_id_of(entry)
         who = f"Pod identity '{entry['name']}' in namespace '{entry['namespace']}'"
-        readd = fix_commands.readd(resource_group, cluster_name, entry)
-        delete = fix_commands.delete(resource_group, cluster_name, entry)
+        readd = fixes.readd(resource_group, cluster_name, entry)
+        delete = fixes.delete(resource_group, cluster_name, entry)
         if MISSING_GRANT in text:
             exists = identity_exists.get(identity_id.lower())
             if exists is False:

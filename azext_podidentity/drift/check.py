@@ -9,9 +9,10 @@ are restored first (a grant is not a change of the cluster), then what changes t
 identities are gone block each other's removal one at a time, so when there are several, the fix of each is the one
 command that removes them all in one change (``prune``); run again, it finds nothing left to remove.
 """
-from azext_podidentity import fix_commands
-from azext_podidentity.profile_edits import IDENTITIES, failure_message
-from azext_podidentity.role_grant import uses_managed_identity
+from azext_podidentity.grants.marks import grant_command
+from azext_podidentity.grants.principals import uses_managed_identity
+from azext_podidentity.profile import fixes
+from azext_podidentity.profile.edits import IDENTITIES, failure_message, identity_id_of
 
 
 # the order in which fixes can be applied
@@ -27,30 +28,30 @@ def _cluster_problems(resource_group, cluster_name, cluster, profile, network_pl
     problems = []
     if not uses_managed_identity(cluster):
         problems.append(_problem(None, "The cluster uses a service principal; pod identity needs a managed "
-                                       "identity.", fix_commands.enable_managed_identity(resource_group, cluster_name),
+                                       "identity.", fixes.enable_managed_identity(resource_group, cluster_name),
                                  _MANAGED_IDENTITY))
     if (profile.get("enabled") and (network_plugin or "").lower() == "kubenet"
             and not profile.get("allowNetworkPluginKubenet")):
         problems.append(_problem(None, "The cluster uses kubenet and pod identity has no recorded kubenet consent; "
                                        "the service refuses every change of the profile until it has.",
-                                 fix_commands.enable_kubenet_consent(resource_group, cluster_name), _KUBENET))
+                                 fixes.enable_kubenet_consent(resource_group, cluster_name), _KUBENET))
     return problems
 
 
 def _entry_problems(resource_group, cluster_name, entry, facts, principal_id, several_gone=False):
     identity = entry.get("identity") or {}
-    readd = fix_commands.readd(resource_group, cluster_name, entry)
+    readd = fixes.readd(resource_group, cluster_name, entry)
     if facts.get("exists") is False:
         if several_gone:
             return [_problem(entry, f"Its identity '{identity.get('resourceId')}' does not exist; the service refuses "
                                     "every change of the cluster while this pod identity is there, and other pod "
                                     "identities whose identities are gone block removing it alone. Remove them "
                                     "together (or re-create the identities and run their adds again).",
-                             fix_commands.prune(resource_group, cluster_name), _REMOVE)]
+                             fixes.prune(resource_group, cluster_name), _REMOVE)]
         return [_problem(entry, f"Its identity '{identity.get('resourceId')}' does not exist; the service refuses "
                                 "every change of the cluster while this pod identity is there. Remove it (or "
                                 "re-create the identity and run its add again).",
-                         fix_commands.delete(resource_group, cluster_name, entry), _REMOVE)]
+                         fixes.delete(resource_group, cluster_name, entry), _REMOVE)]
     if facts.get("exists") is None:
         return [_problem(entry, f"Its identity '{identity.get('resourceId')}' could not be read: {facts.get('error')}",
                          f"az identity show --ids {identity.get('resourceId')}", _REFRESH)]
@@ -65,7 +66,7 @@ def _entry_problems(resource_group, cluster_name, entry, facts, principal_id, se
                                         "identity or above it; the service refuses every change of the cluster "
                                         "until it does. (Running its add again also restores it, when nothing "
                                         "else blocks the cluster.)",
-                                 fix_commands.grant(principal_id, identity.get("resourceId")) if principal_id
+                                 grant_command(principal_id, identity.get("resourceId")) if principal_id
                                  else readd, _GRANT))
     if facts.get("grantError"):
         problems.append(_problem(entry, "Whether the cluster identity holds 'Managed Identity Operator' on its "
@@ -91,7 +92,7 @@ def report(resource_group, cluster_name, cluster, network_plugin, profile, ident
     pod_identities = []
 
     def facts_of(entry):
-        return identity_facts.get(((entry.get("identity") or {}).get("resourceId") or "").lower()) or {}
+        return identity_facts.get(identity_id_of(entry).lower()) or {}
     gone = [e for e in profile.get(IDENTITIES) or [] if facts_of(e).get("exists") is False]
     for entry in profile.get(IDENTITIES) or []:
         identity = entry.get("identity") or {}

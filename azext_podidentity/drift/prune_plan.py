@@ -6,7 +6,7 @@
 The service checks every pod identity on each change, so two or more pod identities whose identities were deleted
 (commonly: the resource group that held them) refuse each other's removal one at a time. They go in one change.
 """
-from azext_podidentity.profile_edits import entries_using, identity_id_of
+from azext_podidentity.profile.edits import entries_using, identity_id_of
 
 
 def prune(profile, gone_identity_ids):

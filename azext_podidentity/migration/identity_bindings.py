@@ -7,7 +7,7 @@ binds the identity, so the identity's 20 credentials no longer limit how many cl
 """
 from azure.cli.core.azclierror import InvalidArgumentValueError
 
-from azext_podidentity import service_errors
+from azext_podidentity.arm import service_errors
 
 
 class BindingsUnavailable(InvalidArgumentValueError):
@@ -23,7 +23,7 @@ def list_bindings(cmd, resource_group_name, cluster_name):
     or the service does not offer them."""
     from azure.core.exceptions import HttpResponseError
 
-    from azext_podidentity.sdk_models import identity_bindings_operations, managed_clusters_api_version, to_rest
+    from azext_podidentity.arm.sdk_models import identity_bindings_operations, managed_clusters_api_version, to_rest
     operations = identity_bindings_operations(cmd.cli_ctx)
     if operations is None:
         from azure.cli.command_modules.acs._client_factory import get_container_service_client
@@ -58,7 +58,7 @@ def create_binding(cmd, resource_group_name, cluster_name, name, identity_id, no
     from azure.cli.core.commands import LongRunningOperation
     from azure.cli.core.profiles import ResourceType
 
-    from azext_podidentity.sdk_models import from_rest, identity_bindings_operations, to_rest
+    from azext_podidentity.arm.sdk_models import from_rest, identity_bindings_operations, to_rest
     model = cmd.get_models("IdentityBinding", resource_type=ResourceType.MGMT_CONTAINERSERVICE,
                            operation_group="identity_bindings")
     binding = from_rest(model, {"properties": {"managedIdentity": {"resourceId": identity_id}}})

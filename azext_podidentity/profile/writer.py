@@ -8,20 +8,20 @@ the whole cluster with ``If-Match`` set to the eTag just read. When another writ
 (412, or AKS's 409 EtagMismatch) the cluster is read again and the same edit re-applied, so concurrent changes are
 never lost; a busy cluster is waited for; a 409 that waiting cannot clear fails at once (``retry``).
 """
+import functools
 import time
 from dataclasses import dataclass, field
 
 from azure.cli.core.azclierror import AzureResponseError, InvalidArgumentValueError
 from knack.log import get_logger
 
-from azext_podidentity import profile_edits
-from azext_podidentity import retry
-from azext_podidentity.sdk_models import from_rest, if_match_arguments, to_rest
+from azext_podidentity.arm import retry
+from azext_podidentity.arm.sdk_models import from_rest, if_match_arguments, to_rest
+from azext_podidentity.profile import edits as profile_edits
 
 logger = get_logger(__name__)
 
 GRANT_REPLICATION_WAIT_SECONDS = 120
-_NO_GRANT_YET = "no assignment permission over identity"
 
 
 @dataclass
@@ -65,7 +65,7 @@ def identity_of(cluster):
 
 
 def ensure_pod_identity_enabled(target, cluster):
-    from azext_podidentity.role_grant import cluster_principal_id
+    from azext_podidentity.grants.principals import cluster_principal_id
     cluster_principal_id(identity_of(cluster))  # a service-principal cluster cannot use pod identity at all
     if cluster.pod_identity_profile is not None and cluster.pod_identity_profile.enabled:
         return
@@ -98,29 +98,20 @@ def apply_profile_edit(target, edit, cluster=None, own_grant=None, unchanged_mes
                 logger.warning(unchanged_message)
             return cluster
         try:
-            return _write(target, cluster, before, after, own_grant)
-        except _ClusterChanged:
-            retries.after_conflict()
-        except _ClusterBusy as busy:
-            retries.after_busy(busy.error)
-        cluster = None  # read again: the other writer or operation may have changed it
+            return _write(target, cluster, before, after, own_grant, retries)
+        except _ReadAgain:
+            cluster = None  # the other writer or operation may have changed it
 
 
-class _ClusterChanged(Exception):
-    pass
+class _ReadAgain(Exception):
+    """The write was refused in a way that waiting and re-applying the edit on a fresh read answers (retry)."""
 
 
-class _ClusterBusy(Exception):
-    def __init__(self, error):
-        super().__init__(str(error))
-        self.error = error
-
-
-def _write(target, cluster, before, after, own_grant):
+def _write(target, cluster, before, after, own_grant, retries):
     from azure.cli.core.commands import LongRunningOperation
     from azure.core.exceptions import HttpResponseError
     cluster.pod_identity_profile = profile_model(target.cmd, after)
-    poller = _begin_put(target, cluster, own_grant, after, before)
+    poller = _begin_put(target, cluster, own_grant, after, before, retries)
     if target.no_wait:
         return None
     touched = profile_edits.changed_identities(before, after)
@@ -138,12 +129,13 @@ def _write(target, cluster, before, after, own_grant):
 
 
 def _refused_for_own_grant(error, own_grant):
+    from azext_podidentity.profile.blocked_write import MISSING_GRANT
     message = str(error.message).lower()
-    return (own_grant is not None and error.status_code == 400 and _NO_GRANT_YET in message
+    return (own_grant is not None and error.status_code == 400 and MISSING_GRANT in message
             and own_grant.identity_id.lower() in message)
 
 
-def _begin_put(target, cluster, own_grant, profile, before):
+def _begin_put(target, cluster, own_grant, profile, before, retries):
     from azure.core.exceptions import HttpResponseError
     deadline = time.monotonic() + GRANT_REPLICATION_WAIT_SECONDS
     attempt = 0
@@ -155,13 +147,10 @@ def _begin_put(target, cluster, own_grant, profile, before):
             return target.client.begin_create_or_update(
                 target.resource_group_name, target.cluster_name, cluster, headers=target.headers, **kwargs)
         except HttpResponseError as ex:
-            kind, state = retry.classify_refusal(ex, lambda: _provisioning_state(target))
-            if kind == retry.CHANGED:
-                raise _ClusterChanged() from ex
-            if kind == retry.BUSY:
-                raise _ClusterBusy(ex) from ex
-            if kind == retry.BLOCKED:
-                raise retry.blocked_error(ex, target.cluster_name, state) from ex
+            if retries.after_refusal(ex, functools.partial(provisioning_state, target.client,
+                                                           target.resource_group_name, target.cluster_name,
+                                                           target.headers)):
+                raise _ReadAgain() from ex
             own = _refused_for_own_grant(ex, own_grant)
             if own and not own_grant.created and own_grant.restore:
                 # The grant was in place when this command looked; a concurrent delete may have removed it since.
@@ -174,62 +163,22 @@ def _begin_put(target, cluster, own_grant, profile, before):
             # A grant this command just created takes a while to reach AKS: wait for it, bounded.
             waiting = own and own_grant.created
             if not waiting or time.monotonic() >= deadline:
-                _raise_with_blockers(target, cluster, profile, before, ex)
+                from azext_podidentity.grants.principals import principal_id_or_none
+                from azext_podidentity.profile.refused_write import raise_explained
+                raise_explained(target, principal_id_or_none(identity_of(cluster)), profile, before, ex)
             attempt += 1
             delay = retry.sleep_before_retry(attempt, base=1.0, cap=10.0)
             logger.warning("The new 'Managed Identity Operator' role assignment is not visible to AKS yet; "
                            "retried after %.1f s (attempt %d).", delay, attempt)
 
 
-def _provisioning_state(target):
+def provisioning_state(client, resource_group_name, cluster_name, headers=None):
     """The cluster's provisioningState now, or None when it cannot be read (for deciding whether to wait)."""
     from azure.core.exceptions import HttpResponseError
     try:
-        return get_cluster(target).provisioning_state
+        return client.get(resource_group_name, cluster_name, headers=headers or {}).provisioning_state
     except HttpResponseError:
         return None
-
-
-def _read_existence(cmd, entries, known):
-    """lower-cased identity id -> whether it exists (None: unreadable), one GET per identity not in ``known``."""
-    from azext_podidentity.identities import identity_exists
-    found = dict(known)
-    for entry in entries:
-        identity_id = profile_edits.identity_id_of(entry)
-        if identity_id and identity_id.lower() not in found:
-            found[identity_id.lower()] = identity_exists(cmd, identity_id)
-    return found
-
-
-def _raise_with_blockers(target, cluster, profile, before, error):
-    """A refused write: keep the service's code and message, and say what to do: the preview feature's commands
-    when the service refused pod identity for it, else the pod identities that blocked the write."""
-    from azext_podidentity import preview_feature
-    explanation = None
-    if error.status_code == 400:
-        message = str(error.message)
-        explanation = preview_feature.explain(target.cmd, message) or \
-            _blocking_entries(target, cluster, profile, before, message)
-    if not explanation:
-        raise error
-    raise AzureResponseError(f"{error.message}\n{explanation}") from error
-
-
-def _blocking_entries(target, cluster, profile, before, message):
-    """What blocked the write, or None. The service says "no assignment permission" both for a revoked grant and for an
-    identity that was deleted, so each blocking identity is read once to tell which advice applies; when one is gone,
-    so are the others read: the service names one blocker at a time, and several deleted identities are removed
-    together."""
-    from azext_podidentity import blocked_write
-    from azext_podidentity.role_grant import principal_id_or_none
-    existing = {}
-    if blocked_write.MISSING_GRANT in message.lower():
-        existing = _read_existence(target.cmd, blocked_write.blockers(message, profile), {})
-        if False in existing.values():  # a deleted identity: are there others? they go together
-            everyone = (before.get(profile_edits.IDENTITIES) or []) + (profile.get(profile_edits.IDENTITIES) or [])
-            existing = _read_existence(target.cmd, everyone, existing)
-    return blocked_write.explain(message, profile, target.resource_group_name, target.cluster_name,
-                                 principal_id_or_none(identity_of(cluster)), existing, before)
 
 
 def _raise_failed_entries(cluster, touched, operation_error):

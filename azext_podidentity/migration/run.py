@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from knack.log import get_logger
 
-from azext_podidentity import migration_plan as mp
-from azext_podidentity.sdk_models import to_rest
+from azext_podidentity.arm.sdk_models import to_rest
+from azext_podidentity.migration import plan as mp
 
 logger = get_logger(__name__)
 
@@ -52,7 +52,7 @@ class _ClusterBindings:
 
     def listed(self):
         """The bindings as REST dicts; raises BindingsUnavailable."""
-        from azext_podidentity import identity_bindings
+        from azext_podidentity.migration import identity_bindings
         if self.unavailable is not None:
             raise self.unavailable
         if self._listed is None:
@@ -64,7 +64,7 @@ class _ClusterBindings:
         return self._listed
 
     def available(self):
-        from azext_podidentity import identity_bindings
+        from azext_podidentity.migration import identity_bindings
         try:
             self.listed()
         except identity_bindings.BindingsUnavailable:
@@ -79,7 +79,7 @@ class _ClusterBindings:
 def _strategies(cluster_bindings, demand, existing, requested, identity_ids):
     """Each identity's strategy: bindings are listed only when one may be used; when they are not available, `auto`
     falls back to credentials where all 20 fit, and what cannot fit is an error naming why."""
-    from azext_podidentity import identity_bindings
+    from azext_podidentity.migration import identity_bindings
     strategies = mp.choose_strategies(demand, existing, requested)
     if all(strategy == mp.FEDERATED_CREDENTIAL for strategy, _ in strategies.values()):
         return strategies
@@ -98,8 +98,8 @@ def _strategies(cluster_bindings, demand, existing, requested, identity_ids):
 
 
 def _tenant(cmd, bindings, identity_id):
-    from azext_podidentity import identity_bindings
-    from azext_podidentity.identities import get_user_assigned_identity
+    from azext_podidentity.arm.identities import get_user_assigned_identity
+    from azext_podidentity.migration import identity_bindings
     known = ((identity_bindings.binding_for(bindings, identity_id) or {}).get("properties") or {})
     tenant = (known.get("managedIdentity") or {}).get("tenantId")
     return tenant or get_user_assigned_identity(cmd, identity_id).tenant_id
@@ -115,7 +115,7 @@ def _make_bindings(cmd, resource_group_name, cluster_name, items, dry_run, no_wa
         if not dry_run and key not in made:
             made[key] = _create_binding(cmd, resource_group_name, cluster_name, item, no_wait)
         binding = made.get(key)
-        item["issuer"] = ((binding or {}).get("properties") or {}).get("oidcIssuer", {}).get("oidcIssuerUrl")
+        item["issuer"] = mp.binding_issuer(binding)
         item["action"] = "would create binding" if dry_run else "binding created"
 
 
@@ -128,9 +128,9 @@ def _create_binding(cmd, resource_group_name, cluster_name, item, no_wait):
     from azure.cli.core.azclierror import AzureResponseError
     from azure.core.exceptions import HttpResponseError
 
-    from azext_podidentity import retry, service_errors
-    from azext_podidentity.identities import CREDENTIAL_WRITE_WAIT_SECONDS, list_credentials
-    from azext_podidentity.identity_bindings import create_binding
+    from azext_podidentity.arm import retry, service_errors
+    from azext_podidentity.arm.identities import CREDENTIAL_WRITE_WAIT_SECONDS, list_credentials
+    from azext_podidentity.migration.identity_bindings import create_binding
     identity_id = item["identityResourceId"]
     deadline = time.monotonic() + CREDENTIAL_WRITE_WAIT_SECONDS
     attempt = 0
@@ -165,7 +165,7 @@ def _make_credentials(cmd, items, dry_run, may_move_to_binding):
     """
     from azure.core.exceptions import HttpResponseError
 
-    from azext_podidentity.identities import create_credential, delete_credential, list_credentials
+    from azext_podidentity.arm.identities import create_credential, delete_credential, list_credentials
 
     def filled(key):
         return mp.full_without_binding_credential(list_credentials(cmd, _identity_id(items, key))) and \
@@ -204,7 +204,7 @@ def _identity_id(items, key):
 
 def _to_bindings(cmd, items, crossed, bindings):
     """Move the items of the ``crossed`` identities to the identity's binding (``bindings``: the cluster's)."""
-    from azext_podidentity import identity_bindings
+    from azext_podidentity.migration import identity_bindings
     for key in crossed:
         identity_id = _identity_id(items, key)
         binding, tenant = identity_bindings.binding_for(bindings, identity_id), _tenant(cmd, bindings, identity_id)
@@ -215,9 +215,9 @@ def _to_bindings(cmd, items, crossed, bindings):
 
 
 def migrate(cmd, cluster, resource_group_name, cluster_name, options):
-    from azext_podidentity import identity_bindings
-    from azext_podidentity.cluster_writer import profile_of
-    from azext_podidentity.identities import list_credentials
+    from azext_podidentity.arm.identities import list_credentials
+    from azext_podidentity.migration import identity_bindings
+    from azext_podidentity.profile.writer import profile_of
     issuer = _issuer(cluster, resource_group_name, cluster_name)
     selection = options.selection
     entries = mp.select(profile_of(cluster), selection.namespace, selection.name)

@@ -26,3 +26,10 @@ def is_created_grant(assignment, principal_id, identity_id):
     return ((assignment.get("name") or "").lower() == created_grant_name(principal_id, identity_id)
             and (assignment.get("description") or "") == GRANT_DESCRIPTION
             and (assignment.get("roleDefinitionId") or "").lower().endswith(MANAGED_IDENTITY_OPERATOR))
+
+
+def grant_command(principal_id, identity_id):
+    """The grant exactly as `add` creates it (its name and description), so that `delete` can remove it later."""
+    return (f"az role assignment create --role 'Managed Identity Operator' --assignee-object-id {principal_id} "
+            f"--assignee-principal-type ServicePrincipal --scope {identity_id} "
+            f"--name {created_grant_name(principal_id, identity_id)} --description \"{GRANT_DESCRIPTION}\"")

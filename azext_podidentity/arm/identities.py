@@ -6,7 +6,7 @@ own subscription."""
 from azure.cli.core.azclierror import ResourceNotFoundError
 from knack.log import get_logger
 
-from azext_podidentity.validation import parse_identity_resource_id
+from azext_podidentity.inputs.validation import parse_identity_resource_id
 
 logger = get_logger(__name__)
 
@@ -15,7 +15,7 @@ def _msi_client(cmd, identity_resource_id):
     """(client of the identity's subscription, resource group, name)."""
     from azure.mgmt.msi import ManagedServiceIdentityClient
 
-    from azext_podidentity.clients import client_for
+    from azext_podidentity.arm.clients import client_for
     subscription, resource_group, name = parse_identity_resource_id(identity_resource_id)
     return client_for(cmd.cli_ctx, ManagedServiceIdentityClient, subscription), resource_group, name
 
@@ -31,43 +31,33 @@ def get_user_assigned_identity(cmd, identity_resource_id):
             f"{ex.message}") from ex
 
 
+def find_identity(cmd, identity_resource_id):
+    """The identity's SDK model after one GET, or None when it does not exist (a 404 is a fact, not a failure); any
+    other refusal (for example no access in the identity's subscription) raises azure-core's HttpResponseError."""
+    from azure.core.exceptions import ResourceNotFoundError as NotFound
+    client, resource_group, name = _msi_client(cmd, identity_resource_id)
+    try:
+        return client.user_assigned_identities.get(resource_group_name=resource_group, resource_name=name)
+    except NotFound:
+        return None
+
+
 def identity_exists(cmd, identity_resource_id):
     """True or False after one GET; None when the identity could not be read (for example no access to it)."""
     from azure.core.exceptions import HttpResponseError
-    from azure.core.exceptions import ResourceNotFoundError as NotFound
-    client, resource_group, name = _msi_client(cmd, identity_resource_id)
     try:
-        client.user_assigned_identities.get(resource_group_name=resource_group, resource_name=name)
-    except NotFound:
-        return False
+        return find_identity(cmd, identity_resource_id) is not None
     except HttpResponseError:
         return None
-    return True
 
 
-def read_identity_facts(cmd, identity_resource_id, cluster_principal_id=None):
-    """What `check` needs of an identity, in two requests at most: {"exists", "clientId", "principalId", "error",
-    "grantHeld", "grantError"}. A 404 is a fact, not a failure; any other refusal (for example no read access in
-    the identity's subscription) is reported. The grant is looked for only when the identity exists."""
-    from azure.core.exceptions import HttpResponseError
-    from azure.core.exceptions import ResourceNotFoundError as NotFound
-
-    from azext_podidentity.role_grant import holds_operator_role, list_grants
-    client, resource_group, name = _msi_client(cmd, identity_resource_id)
-    try:
-        found = client.user_assigned_identities.get(resource_group_name=resource_group, resource_name=name)
-    except NotFound:
-        return {"exists": False}
-    except HttpResponseError as ex:
-        return {"exists": None, "error": str(ex.message or ex)}
-    facts = {"exists": True, "clientId": found.client_id, "principalId": found.principal_id}
-    if cluster_principal_id:
-        try:
-            facts["grantHeld"] = holds_operator_role(list_grants(cmd, cluster_principal_id, identity_resource_id),
-                                                     cluster_principal_id, identity_resource_id)
-        except HttpResponseError as ex:
-            facts["grantError"] = str(ex.message or ex)
-    return facts
+def read_existence(cmd, identity_ids, known=None):
+    """lower-cased identity id -> whether it exists (None: unreadable): one GET per identity not in ``known``."""
+    found = dict(known or {})
+    for identity_id in identity_ids:
+        if identity_id and identity_id.lower() not in found:
+            found[identity_id.lower()] = identity_exists(cmd, identity_id)
+    return found
 
 
 def list_credentials(cmd, identity_resource_id):
@@ -89,8 +79,8 @@ def _credential_write(identity_resource_id, credential_name, write):
     from azure.cli.core.azclierror import AzureResponseError
     from azure.core.exceptions import HttpResponseError
 
-    from azext_podidentity import service_errors
-    from azext_podidentity.retry import sleep_before_retry
+    from azext_podidentity.arm import service_errors
+    from azext_podidentity.arm.retry import sleep_before_retry
     deadline = time.monotonic() + CREDENTIAL_WRITE_WAIT_SECONDS
     attempt = 0
     while True:
