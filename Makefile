@@ -14,7 +14,19 @@ TEST_STAMP := .installed-$(shell sha1sum requirements-test.txt | cut -c1-12)
 PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 
-.PHONY: venv test unit e2e compat compat-venvs lint demo demo-migration bench bench-lowest fuzz wheel index clean
+# The Kubernetes control plane the cluster tests run (controlplane/go.mod), built from Go modules through the module
+# proxy into a folder keyed by the pins, so that it is rebuilt only when a pin changes; .controlplane/current points
+# at the last one built. The version ldflags make the programs report the release they were built from.
+K8S_VERSION := v1.36.3
+GO ?= $(shell command -v go || echo /usr/local/go/bin/go)
+CONTROLPLANE_SOURCES := controlplane/go.mod controlplane/go.sum controlplane/tools.go controlplane/cmd/etcd/main.go
+CONTROLPLANE_KEY := $(shell cat $(CONTROLPLANE_SOURCES) 2>/dev/null | sha1sum | cut -c1-12)
+CONTROLPLANE_DIR := .controlplane/$(CONTROLPLANE_KEY)
+K8S_VERSION_VARS := gitVersion=$(K8S_VERSION) gitMajor=1 gitMinor=36 gitTreeState=clean
+K8S_LDFLAGS := $(foreach pkg,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
+                 $(foreach var,$(K8S_VERSION_VARS),-X $(pkg).$(var)))
+
+.PHONY: venv test unit e2e compat compat-venvs controlplane lint demo demo-migration bench bench-lowest fuzz wheel index clean
 
 venv: $(STAMP)
 
@@ -28,8 +40,18 @@ $(STAMP): requirements-dev.txt requirements-test.txt
 	.venv-az$*/bin/python -m pip install -q --disable-pip-version-check "azure-cli==$*" -r requirements-test.txt
 	rm -f .venv-az$*/.installed-* && touch $@
 
-test: venv            ## all tests: unit, emulator service, end-to-end through the real az
+test: venv controlplane  ## all tests: unit, emulator service, end-to-end through the real az, the control plane
 	$(PY) -m pytest $(PYTEST_PARALLEL) tests
+
+controlplane: $(CONTROLPLANE_DIR)/.built  ## kube-apiserver, kube-controller-manager, kubectl and etcd, from Go modules
+
+$(CONTROLPLANE_DIR)/.built: $(CONTROLPLANE_SOURCES)
+	mkdir -p $(CONTROLPLANE_DIR)/bin
+	cd controlplane && $(GO) build -trimpath -ldflags "$(strip $(K8S_LDFLAGS))" -o ../$(CONTROLPLANE_DIR)/bin/ \
+	    ./cmd/etcd k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+	    k8s.io/kubernetes/cmd/kubectl
+	ln -sfn $(CONTROLPLANE_KEY) .controlplane/current
+	touch $@
 
 compat-venvs: $(foreach release,$(COMPAT_RELEASES),.venv-az$(release)/$(TEST_STAMP))  ## only build the older releases' venvs
 

@@ -12,7 +12,7 @@ import tempfile
 from tests.harness.emulator_client import REPO
 
 NOT_SOURCE = shutil.ignore_patterns(".*", "build", "dist", "*.egg-info", "__pycache__", "tests", "demo", "bench",
-                                    "docs")
+                                    "docs", "controlplane")
 
 
 def build_wheel(out_dir, source=REPO):

@@ -1,0 +1,207 @@
+"""A real Kubernetes control plane on loopback, from the binaries `make controlplane` builds from Go modules
+(controlplane/go.mod: k8s.io/kubernetes and its staging modules, and etcd's embedded server).
+
+``ControlPlane(work_dir).start()`` runs etcd and kube-apiserver with TLS, RBAC and client-certificate
+authentication: a certificate authority of its own signs the serving certificate (127.0.0.1) and an admin client
+certificate in ``system:masters``; ``kubeconfig`` points kubectl at it. ``stop()`` ends every process it started.
+"""
+import datetime
+import json
+import os
+import socket
+import ssl
+import subprocess
+import time
+import urllib.request
+
+from tests.harness.emulator_client import REPO
+
+BIN = os.path.join(REPO, ".controlplane", "current", "bin")
+KUBERNETES_VERSION = "v1.36.3"
+
+
+def binary(name):
+    path = os.path.join(BIN, name)
+    if not os.access(path, os.X_OK):
+        raise RuntimeError(f"{path} is missing: run `make controlplane` (make test builds it)")
+    return path
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _write_pem(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+class _Pki:
+    """A certificate authority, a serving certificate for 127.0.0.1 and an admin client certificate, and the
+    service-account signing key, made with `cryptography` (which azure-cli brings)."""
+
+    def __init__(self, folder):
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+        import ipaddress
+        self.folder = folder
+        now = datetime.datetime.now(datetime.timezone.utc)
+
+        def key():
+            return ec.generate_private_key(ec.SECP256R1())
+
+        def pem_key(k):
+            return k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                   serialization.NoEncryption())
+
+        def certificate(subject, public_key, issuer, signer, ca=False, usages=(), names=()):
+            builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
+                       .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+                       .not_valid_after(now + datetime.timedelta(days=2))
+                       .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+            if usages:
+                builder = builder.add_extension(x509.ExtendedKeyUsage(list(usages)), critical=False)
+            if names:
+                builder = builder.add_extension(x509.SubjectAlternativeName(list(names)), critical=False)
+            return builder.sign(signer, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+        ca_key = key()
+        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "podidentity-test-ca")])
+        self.ca = _write_pem(os.path.join(folder, "ca.crt"),
+                             certificate(ca_name, ca_key.public_key(), ca_name, ca_key, ca=True))
+        serving_key = key()
+        self.serving_key = _write_pem(os.path.join(folder, "apiserver.key"), pem_key(serving_key))
+        self.serving = _write_pem(os.path.join(folder, "apiserver.crt"), certificate(
+            x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")]), serving_key.public_key(),
+            ca_name, ca_key, usages=(ExtendedKeyUsageOID.SERVER_AUTH,),
+            names=(x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost"))))
+        admin_key = key()
+        self.admin_key = _write_pem(os.path.join(folder, "admin.key"), pem_key(admin_key))
+        self.admin = _write_pem(os.path.join(folder, "admin.crt"), certificate(
+            x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "podidentity-test-admin"),
+                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "system:masters")]),
+            admin_key.public_key(), ca_name, ca_key, usages=(ExtendedKeyUsageOID.CLIENT_AUTH,)))
+        sa_key = key()
+        self.sa_key = _write_pem(os.path.join(folder, "sa.key"), pem_key(sa_key))
+        self.sa_pub = _write_pem(os.path.join(folder, "sa.pub"), sa_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+class ControlPlane:
+    def __init__(self, work_dir):
+        self.work_dir = work_dir
+        os.makedirs(work_dir, exist_ok=True)
+        self.processes = []
+        self.port = None
+        self.kubeconfig = os.path.join(work_dir, "kubeconfig")
+        self.pki = None
+
+    def _spawn(self, name, args):
+        log = open(os.path.join(self.work_dir, f"{name}.log"), "wb")  # pylint: disable=consider-using-with
+        process = subprocess.Popen([binary(name), *args], stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+        log.close()
+        self.processes.append(process)
+        return process
+
+    def start(self, timeout=120):
+        try:
+            self._start(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self, timeout):
+        self.pki = _Pki(self.work_dir)
+        etcd_url = f"http://127.0.0.1:{_free_port()}"
+        self._spawn("etcd", ["--data-dir", os.path.join(self.work_dir, "etcd"), "--listen-client-url", etcd_url,
+                             "--listen-peer-url", f"http://127.0.0.1:{_free_port()}"])
+        self.port = _free_port()
+        self._spawn("kube-apiserver", [
+            "--etcd-servers", etcd_url, "--bind-address", "127.0.0.1", "--secure-port", str(self.port),
+            "--advertise-address", "127.0.0.1", "--tls-cert-file", self.pki.serving,
+            "--tls-private-key-file", self.pki.serving_key, "--client-ca-file", self.pki.ca,
+            "--authorization-mode", "Node,RBAC", "--service-account-issuer", "https://kubernetes.default.svc",
+            "--service-account-key-file", self.pki.sa_pub, "--service-account-signing-key-file", self.pki.sa_key,
+            "--service-cluster-ip-range", "10.0.0.0/24", "--enable-priority-and-fairness=false",
+            "--cert-dir", os.path.join(self.work_dir, "certs")])
+        self._write_kubeconfig()
+        self._wait_ready(timeout)
+
+    def _write_kubeconfig(self):
+        import base64
+
+        def data(path):
+            with open(path, "rb") as f:
+                return base64.b64encode(f.read()).decode()
+        config = {"apiVersion": "v1", "kind": "Config", "current-context": "test",
+                  "clusters": [{"name": "test", "cluster": {"server": self.server,
+                                                            "certificate-authority-data": data(self.pki.ca)}}],
+                  "users": [{"name": "admin", "user": {"client-certificate-data": data(self.pki.admin),
+                                                       "client-key-data": data(self.pki.admin_key)}}],
+                  "contexts": [{"name": "test", "context": {"cluster": "test", "user": "admin"}}]}
+        with open(self.kubeconfig, "w", encoding="utf-8") as f:
+            json.dump(config, f)
+
+    @property
+    def server(self):
+        return f"https://127.0.0.1:{self.port}"
+
+    def _context(self):
+        context = ssl.create_default_context(cafile=self.pki.ca)
+        context.load_cert_chain(self.pki.admin, self.pki.admin_key)
+        return context
+
+    def get(self, path):
+        with urllib.request.urlopen(self.server + path, context=self._context(), timeout=10) as response:
+            return response.status, response.read().decode()
+
+    def _wait_ready(self, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            for process in self.processes:
+                if process.poll() is not None:
+                    raise RuntimeError(f"the control plane's {process.args[0]} exited with {process.returncode}:\n"
+                                       + self.logs())
+            try:
+                if self.get("/readyz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            if time.monotonic() >= deadline:
+                raise RuntimeError(f"kube-apiserver not ready after {timeout} s:\n" + self.logs())
+            time.sleep(0.5)
+
+    def logs(self, tail=2000):
+        text = []
+        for name in ("etcd", "kube-apiserver"):
+            path = os.path.join(self.work_dir, f"{name}.log")
+            if os.path.exists(path):
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    text.append(f"--- {name}\n{f.read()[-tail:]}")
+        return "\n".join(text)
+
+    def kubectl(self, *args, check=True):
+        proc = subprocess.run([binary("kubectl"), "--kubeconfig", self.kubeconfig, *args], capture_output=True,
+                              text=True, timeout=120, check=False)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
+        return proc
+
+    def stop(self):
+        """End every process this control plane started (kube-apiserver first, then etcd)."""
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        return [p.returncode for p in self.processes]
