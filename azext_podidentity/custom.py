@@ -146,16 +146,19 @@ def aks_pod_identity_prune(cmd, client, resource_group_name, cluster_name, dry_r
     """Remove, in one change, every pod identity whose identity no longer exists; then the grants `add` made."""
     from azext_podidentity.arm.identities import read_existence
     from azext_podidentity.drift import prune_plan
+    from azext_podidentity.profile.confirmation import user_confirms
     target = _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, no_wait)
     cluster = get_cluster(target)
+    profile = profile_of(cluster)  # read before the write, which changes ``cluster``
     identity_ids = {edits.identity_id_of(e).lower(): edits.identity_id_of(e)
-                    for e in profile_of(cluster).get(edits.IDENTITIES) or []}
+                    for e in profile.get(edits.IDENTITIES) or []}
     exists = read_existence(cmd, identity_ids.values())
     for key, found in exists.items():
         if found is None:
             logger.warning("Identity '%s' could not be read, so its pod identities are kept.", identity_ids[key])
-    gone = [identity_ids[key] for key, found in exists.items() if found is False]
-    plan = prune_plan.prune(profile_of(cluster), gone)
+    # exactly these go, even when the write is re-applied on a cluster read again
+    to_remove = edits.entries_using(profile, [identity_ids[key] for key, found in exists.items() if found is False])
+    plan = prune_plan.rows(to_remove)
     result = {"cluster": cluster_name, "resourceGroup": resource_group_name, "dryRun": dry_run,
               "podIdentities": plan}
     if not plan:
@@ -164,25 +167,13 @@ def aks_pod_identity_prune(cmd, client, resource_group_name, cluster_name, dry_r
         return result
     if dry_run:
         return prune_plan.mark(result, "would remove")
-    if not yes and not _confirmed(prune_plan.confirmation(plan, cluster_name)):
+    if not yes and not user_confirms(prune_plan.confirmation(plan, cluster_name)):
         logger.warning("Nothing was changed.")
         return prune_plan.mark(result, "kept")
-    # exactly the pod identities confirmed, even when the write is re-applied on a cluster read again
-    confirmed = edits.entries_using(profile_of(cluster), gone)
-    written = apply_profile_edit(target, lambda profile: edits.remove_entries(profile, confirmed), cluster,
+    written = apply_profile_edit(target, lambda current: edits.remove_entries(current, to_remove), cluster,
                                  require_enabled=False)
-    _release_unused_grants(target, cluster, confirmed, written)
+    _release_unused_grants(target, cluster, to_remove, written)
     return prune_plan.mark(result, "removal sent" if no_wait else "removed")
-
-
-def _confirmed(question):
-    """The user's answer; without a terminal nothing is removed (pipelines pass --yes): an error naming --yes."""
-    from azure.cli.core.azclierror import ArgumentUsageError
-    from knack.prompting import NoTTYException, prompt_y_n
-    try:
-        return prompt_y_n(question + "Continue?", default="n")
-    except NoTTYException as ex:
-        raise ArgumentUsageError(question + "Nothing was changed. Run again with --yes to confirm.") from ex
 
 
 def aks_pod_identity_check(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):

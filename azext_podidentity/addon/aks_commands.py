@@ -23,6 +23,7 @@ from azext_podidentity.arm import retry, service_errors
 from azext_podidentity.grants.principals import NEEDS_MANAGED_IDENTITY, uses_managed_identity
 from azext_podidentity.profile import edits
 from azext_podidentity.profile import preview_feature
+from azext_podidentity.profile.confirmation import user_confirms
 from azext_podidentity.profile.writer import identity_of, profile_model, profile_of, provisioning_state
 
 logger = get_logger(__name__)
@@ -141,12 +142,8 @@ class PodIdentityUpdateDecorator(AKSManagedClusterUpdateDecorator):
             return
         summary = (f"Disabling pod identity removes {len(identities)} pod identities and {len(exceptions)} pod "
                    f"identity exceptions from cluster '{self.context.get_name()}'.")
-        from knack.prompting import NoTTYException, prompt_y_n
-        try:
-            if not prompt_y_n(summary + " Continue?", default="n"):
-                raise DecoratorEarlyExitException()
-        except NoTTYException as ex:
-            raise ArgumentUsageError(summary + " Nothing was changed. Run again with --yes to confirm.") from ex
+        if not user_confirms(summary):
+            raise DecoratorEarlyExitException()
         self.removal_confirmed = True
 
 

@@ -74,32 +74,25 @@ def _credential_write(identity_resource_id, credential_name, write):
     """Run one credential write. The service refuses credential writes to one identity that overlap (409, for
     example another `migrate` of a cluster that shares the identity): such a write is tried again with jittered
     backoff for up to two minutes."""
-    import time
-
     from azure.cli.core.azclierror import AzureResponseError
-    from azure.core.exceptions import HttpResponseError
 
     from azext_podidentity.arm import service_errors
-    from azext_podidentity.arm.retry import sleep_before_retry
-    deadline = time.monotonic() + CREDENTIAL_WRITE_WAIT_SECONDS
-    attempt = 0
-    while True:
-        try:
-            return write()
-        except HttpResponseError as ex:
-            fields = service_errors.of_exception(ex)
-            if ex.status_code != 409 or fields["code"] != CONCURRENT_CREDENTIAL_WRITES:
-                raise
-            if time.monotonic() >= deadline:
-                raise AzureResponseError(
-                    f"{service_errors.describe(fields)}\nOther writes to the federated credentials of identity "
-                    f"'{identity_resource_id}' kept overlapping with this one for {CREDENTIAL_WRITE_WAIT_SECONDS} s. "
-                    "Run the command again: credentials already created are kept and not created twice.") from ex
-            attempt += 1
-            delay = sleep_before_retry(attempt, base=1.0, cap=10.0)
-            logger.warning("Another write to the federated credentials of identity '%s' was in progress; credential "
-                           "'%s' retried after %.1f s (attempt %d).", identity_resource_id, credential_name, delay,
-                           attempt)
+    from azext_podidentity.arm.retry import retry_transient
+
+    def overlapping(error):
+        return error.status_code == 409 and service_errors.of_exception(error)["code"] == CONCURRENT_CREDENTIAL_WRITES
+
+    def give_up(error):
+        return AzureResponseError(
+            f"{service_errors.describe(service_errors.of_exception(error))}\nOther writes to the federated credentials "
+            f"of identity '{identity_resource_id}' kept overlapping with this one for {CREDENTIAL_WRITE_WAIT_SECONDS} "
+            "s. Run the command again: credentials already created are kept and not created twice.")
+
+    def announce(delay, attempt):
+        logger.warning("Another write to the federated credentials of identity '%s' was in progress; credential "
+                       "'%s' retried after %.1f s (attempt %d).", identity_resource_id, credential_name, delay,
+                       attempt)
+    return retry_transient(write, overlapping, CREDENTIAL_WRITE_WAIT_SECONDS, give_up, announce)
 
 
 def create_credential(cmd, identity_resource_id, credential_name, issuer, subject, audience):

@@ -75,6 +75,26 @@ def blocked_error(error, cluster_name, provisioning_state):
         "what the service's message names, then run the command again.")
 
 
+def retry_transient(operation, transient, budget_seconds, give_up, announce):
+    """Run ``operation``; while it raises an azure-core HttpResponseError that ``transient(error)`` accepts, try again
+    after a jittered backoff (1 s doubling to 10 s) for at most ``budget_seconds``, each retry told by
+    ``announce(delay, attempt)``; past that, raise ``give_up(error)``. For refusals that others' writes cause and then
+    clear (overlapping credential writes, an identity others are giving room back on)."""
+    from azure.core.exceptions import HttpResponseError
+    deadline = time.monotonic() + budget_seconds
+    attempt = 0
+    while True:
+        try:
+            return operation()
+        except HttpResponseError as ex:
+            if not transient(ex):
+                raise
+            if time.monotonic() >= deadline:
+                raise give_up(ex) from ex
+            attempt += 1
+            announce(sleep_before_retry(attempt, base=1.0, cap=10.0), attempt)
+
+
 def wait_as_told(seconds):
     """A wait the service asked for: a 429's Retry-After, or the reset of a quota it said is used up."""
     if seconds > 0:

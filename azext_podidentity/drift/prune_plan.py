@@ -6,14 +6,13 @@
 The service checks every pod identity on each change, so two or more pod identities whose identities were deleted
 (commonly: the resource group that held them) refuse each other's removal one at a time. They go in one change.
 """
-from azext_podidentity.profile.edits import entries_using, identity_id_of
+from azext_podidentity.profile.edits import identity_id_of
 
 
-def prune(profile, gone_identity_ids):
-    """One row per pod identity of ``profile`` whose identity is one of ``gone_identity_ids``."""
+def rows(entries):
+    """One row per pod identity to remove (``entries``: those whose identity no longer exists)."""
     return [{"name": e["name"], "namespace": e["namespace"], "identityResourceId": identity_id_of(e),
-             "reason": "its identity no longer exists", "action": None}
-            for e in entries_using(profile, gone_identity_ids)]
+             "reason": "its identity no longer exists", "action": None} for e in entries]
 
 
 def mark(result, action):

@@ -123,39 +123,35 @@ def _create_binding(cmd, resource_group_name, cluster_name, item, no_wait):
     """Create one binding. AKS needs a free credential on the identity unless it made its own already: a refusal
     while the identity is full without it, which other migrations running at once fill and then give back (see
     _make_credentials), is tried again for up to two minutes."""
-    import time
-
     from azure.cli.core.azclierror import AzureResponseError
-    from azure.core.exceptions import HttpResponseError
 
-    from azext_podidentity.arm import retry, service_errors
+    from azext_podidentity.arm import service_errors
     from azext_podidentity.arm.identities import CREDENTIAL_WRITE_WAIT_SECONDS, list_credentials
+    from azext_podidentity.arm.retry import retry_transient
     from azext_podidentity.migration.identity_bindings import create_binding
     identity_id = item["identityResourceId"]
-    deadline = time.monotonic() + CREDENTIAL_WRITE_WAIT_SECONDS
-    attempt = 0
-    while True:
-        try:
-            return create_binding(cmd, resource_group_name, cluster_name, item["identityBinding"], identity_id,
-                                  no_wait)
-        except HttpResponseError as ex:
-            if ex.status_code != 400 or not mp.full_without_binding_credential(list_credentials(cmd, identity_id)):
-                raise
-            if time.monotonic() >= deadline:
-                raise AzureResponseError(
-                    f"{service_errors.describe(service_errors.of_exception(ex))}\nIdentity '{identity_id}' holds "
-                    f"{mp.MAX_CREDENTIALS_PER_IDENTITY} federated credentials, none of them AKS's "
-                    f"'{mp.BINDING_CREDENTIAL}', so no identity binding can be made. Remove a credential the identity "
-                    "no longer needs, then run the command again.") from ex
-            attempt += 1
-            delay = retry.sleep_before_retry(attempt, base=1.0, cap=10.0)
-            logger.warning("Identity '%s' has no free federated credential for AKS's binding credential yet (other "
-                           "migrations at once?); retried after %.1f s (attempt %d).", identity_id, delay, attempt)
+
+    def no_room(error):
+        return error.status_code == 400 and mp.full_without_binding_credential(list_credentials(cmd, identity_id))
+
+    def give_up(error):
+        return AzureResponseError(
+            f"{service_errors.describe(service_errors.of_exception(error))}\nIdentity '{identity_id}' holds "
+            f"{mp.MAX_CREDENTIALS_PER_IDENTITY} federated credentials, none of them AKS's '{mp.BINDING_CREDENTIAL}', "
+            "so no identity binding can be made. Remove a credential the identity no longer needs, then run the "
+            "command again.")
+
+    def announce(delay, attempt):
+        logger.warning("Identity '%s' has no free federated credential for AKS's binding credential yet (other "
+                       "migrations at once?); retried after %.1f s (attempt %d).", identity_id, delay, attempt)
+    return retry_transient(lambda: create_binding(cmd, resource_group_name, cluster_name, item["identityBinding"],
+                                                  identity_id, no_wait),
+                           no_room, CREDENTIAL_WRITE_WAIT_SECONDS, give_up, announce)
 
 
-def _make_credentials(cmd, items, dry_run, may_move_to_binding):
+def _make_credentials(cmd, items, identity_ids, dry_run, may_move_to_binding):
     """Create the planned credentials, one at a time (each once: pod identities may share one); return the lower-cased
-    ids of the identities that this run moved off credentials.
+    ids of the identities that this run moved off credentials (``identity_ids``: lower-cased id -> id).
 
     With ``may_move_to_binding`` (`auto`; it says whether the cluster can have bindings), each identity is read again
     once this run's credentials are on it: migrations of other clusters running at once may have filled it too. When
@@ -168,7 +164,7 @@ def _make_credentials(cmd, items, dry_run, may_move_to_binding):
     from azext_podidentity.arm.identities import create_credential, delete_credential, list_credentials
 
     def filled(key):
-        return mp.full_without_binding_credential(list_credentials(cmd, _identity_id(items, key))) and \
+        return mp.full_without_binding_credential(list_credentials(cmd, identity_ids[key])) and \
             may_move_to_binding()
     created, crossed = {}, set()
     for item in items:
@@ -191,22 +187,18 @@ def _make_credentials(cmd, items, dry_run, may_move_to_binding):
         crossed |= {key for key in created if filled(key)}
     for key in crossed:
         for name in created.get(key, ()):
-            delete_credential(cmd, _identity_id(items, key), name)
+            delete_credential(cmd, identity_ids[key], name)
         logger.warning("Identity '%s' filled up while this migration ran (other migrations at once?): the credentials "
                        "this run created there were removed again, and it moves to an identity binding.",
-                       _identity_id(items, key))
+                       identity_ids[key])
     return crossed
 
 
-def _identity_id(items, key):
-    return next(i["identityResourceId"] for i in items if i["identityResourceId"].lower() == key)
-
-
-def _to_bindings(cmd, items, crossed, bindings):
+def _to_bindings(cmd, items, identity_ids, crossed, bindings):
     """Move the items of the ``crossed`` identities to the identity's binding (``bindings``: the cluster's)."""
     from azext_podidentity.migration import identity_bindings
     for key in crossed:
-        identity_id = _identity_id(items, key)
+        identity_id = identity_ids[key]
         binding, tenant = identity_bindings.binding_for(bindings, identity_id), _tenant(cmd, bindings, identity_id)
         for item in items:
             if item["identityResourceId"].lower() == key:
@@ -234,10 +226,10 @@ def migrate(cmd, cluster, resource_group_name, cluster_name, options):
                     {key: _tenant(cmd, bindings, identity_ids[key]) for key, (strategy, _) in strategies.items()
                      if strategy == mp.IDENTITY_BINDING})
     _make_bindings(cmd, resource_group_name, cluster_name, items, options.dry_run, options.no_wait)
-    crossed = _make_credentials(cmd, items, options.dry_run,
+    crossed = _make_credentials(cmd, items, identity_ids, options.dry_run,
                                 cluster_bindings.available if options.strategy == mp.AUTO else None)
     if crossed:
-        _to_bindings(cmd, items, crossed, cluster_bindings.listed())
+        _to_bindings(cmd, items, identity_ids, crossed, cluster_bindings.listed())
         _make_bindings(cmd, resource_group_name, cluster_name, items, options.dry_run, options.no_wait)
     manifest = mp.manifest(items)
     written = options.manifest_file if not options.dry_run else None
