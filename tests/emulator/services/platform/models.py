@@ -19,7 +19,8 @@ def _b64(data):
 class PlatformBackend:
     """Subscriptions, and the caller's access to them. A subscription can be left out of the caller's listing
     (``listed`` False) and closed to the caller (``readable`` False: no role in it), as ARM leaves out and refuses
-    what a caller holds no role for; what ARM answers then is ``no_access``."""
+    what a caller holds no role for; what ARM answers then is ``no_access``. No recording here holds that 403: its
+    code and wording are ARM's AuthorizationFailed as public issue threads quote it, the action read off the path."""
 
     def __init__(self):
         self.subscriptions = {}
