@@ -91,16 +91,16 @@ index: wheel          ## make index INDEX_BASE_URL=https://host/path/ [INDEX_FIL
 	@test -n "$(INDEX_BASE_URL)" || { echo "usage: make index INDEX_BASE_URL=https://host/path/ [INDEX_FILE=...]"; exit 2; }
 	$(PY) release/build_index.py dist/podidentity-*.whl "$(INDEX_BASE_URL)" dist/index.json $(INDEX_FILE)
 
-demo: venv            ## the how-to's walkthrough against the bundled emulator
+demo: venv controlplane  ## the how-to's walkthrough against the bundled emulator, kubectl steps included
 	$(PY) demo/run.py
 
-demo-migration: venv  ## list the fleet, migrate one cluster to Workload ID, remove pod identity, list again
+demo-migration: venv controlplane  ## list the fleet, migrate one cluster to Workload ID, remove pod identity, list again
 	$(PY) demo/run.py migration
 
-bench: venv           ## speed and request counts, as ratios against core az in the same run
+bench: venv controlplane  ## speed and request counts, as ratios against core az (and kubectl) in the same run
 	$(PY) bench/run.py
 
-bench-lowest: .venv-az$(LOWEST_RELEASE)/$(TEST_STAMP)  ## the same on the lowest supported azure-cli
+bench-lowest: .venv-az$(LOWEST_RELEASE)/$(TEST_STAMP) controlplane  ## the same on the lowest supported azure-cli
 	.venv-az$(LOWEST_RELEASE)/bin/python bench/run.py
 
 fuzz: venv            ## property tests with 5,000 examples each

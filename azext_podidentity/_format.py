@@ -44,3 +44,27 @@ def fleet_table(result):
              "PodIdentities": r["podIdentities"], "Exceptions": r["podIdentityExceptions"],
              "OidcIssuer": r["oidcIssuerEnabled"], "WorkloadIdentity": r["workloadIdentityEnabled"]}
             for r in result or []]
+
+
+def workloads_table(result):
+    """One row per workload: those of each pod identity, then those whose pods match none (with the nearest
+    selector), then those each exception exempts."""
+    rows = []
+    for i in (result or {}).get("podIdentities") or []:
+        for w in i["workloads"] or [{"kind": "", "name": "(no pods)", "pods": 0, "usesWorkloadIdentity": None}]:
+            rows.append({"PodIdentity": f"{i['namespace']}/{i['name']}", "Selector": i["bindingSelector"],
+                         "Workload": f"{w['kind']}/{w['name']}".lstrip("/"), "Pods": w["pods"],
+                         "WorkloadId": {True: "yes", False: "no"}.get(w["usesWorkloadIdentity"], ""), "Note": ""})
+    for w in (result or {}).get("unmatchedPods") or []:
+        near = w.get("nearest")
+        rows.append({"PodIdentity": "(none)", "Selector": w["label"],
+                     "Workload": f"{w['namespace']}/{w['kind']}/{w['name']}", "Pods": w["pods"],
+                     "WorkloadId": "yes" if w["usesWorkloadIdentity"] else "no",
+                     "Note": f"did you mean '{near['selector']}' ({near['namespace']})?" if near else
+                             "no pod identity has this selector"})
+    for e in (result or {}).get("exceptions") or []:
+        for w in e["workloads"]:
+            rows.append({"PodIdentity": f"(exception {e['namespace']}/{e['name']})", "Selector": "",
+                         "Workload": f"{w['kind']}/{w['name']}", "Pods": w["pods"], "WorkloadId": "",
+                         "Note": "exempt from pod identity"})
+    return rows

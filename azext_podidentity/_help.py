@@ -54,12 +54,20 @@ long-summary: >-
   user-assigned control-plane identity may serve other clusters, so its grant is kept and a warning says so).
   Grants made otherwise, or inherited, are never removed. Deleting a pod identity that does not exist changes
   nothing and succeeds with a warning. Several pod identities whose identities were deleted refuse each other's
-  removal one at a time: remove them together with 'az aks pod-identity prune'.
+  removal one at a time: remove them together with 'az aks pod-identity prune'. Before removing, the cluster is
+  read (the credential 'az aks get-credentials' gets, or --admin, or --kubeconfig): when running pods still carry
+  the pod identity's selector in its namespace, their workloads are named and you are asked first (--yes skips the
+  question; without a terminal and without --yes nothing is removed). When the cluster cannot be read, a warning
+  says that this could not be checked.
 examples:
   - name: Remove a pod identity.
     text: |
       az aks pod-identity delete --resource-group myResourceGroup --cluster-name myAKSCluster \\
           --namespace my-app --name my-pod-identity
+  - name: Remove it in a pipeline even if pods still use it, reading the cluster through your own kubeconfig.
+    text: |
+      az aks pod-identity delete --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --name my-pod-identity --kubeconfig ~/.kube/config --context myAKSCluster --yes
 """
 
 helps["aks pod-identity prune"] = """
@@ -99,6 +107,32 @@ examples:
     text: |
       az aks pod-identity check --resource-group myResourceGroup --cluster-name myAKSCluster \\
           --query "problems[].fix" -o tsv
+"""
+
+helps["aks pod-identity list-workloads"] = """
+type: command
+short-summary: Show which workloads use each pod identity, the pods that match none, and what exceptions exempt.
+long-summary: >-
+  Reads the cluster itself: for each pod identity, the workloads (Deployment, StatefulSet, DaemonSet, CronJob, Job,
+  ReplicaSet, another controller, or a bare Pod) whose pods carry its binding selector in the aadpodidbinding label
+  in its namespace, with pod counts and whether those pods already run on Workload ID (label
+  azure.workload.identity/use "true" and a service account with a client id); the pods whose aadpodidbinding label
+  matches no pod identity of their namespace, with the selector they most likely meant (another namespace, another
+  case, a typo); and the pods each exception exempts. The cluster is read with list requests only, through the
+  credential 'az aks get-credentials' gets (or --admin), or --kubeconfig and --context; for clusters with
+  Microsoft Entra integration the token comes from az's own login, so kubelogin is not needed. It needs get and
+  list on pods, replicasets, jobs and serviceaccounts.
+examples:
+  - name: The workloads of each pod identity, as a table.
+    text: az aks pod-identity list-workloads --resource-group myResourceGroup --cluster-name myAKSCluster -o table
+  - name: Pods whose aadpodidbinding label matches no pod identity, with the nearest selector.
+    text: |
+      az aks pod-identity list-workloads --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --query unmatchedPods
+  - name: Read the cluster through a kubeconfig of your own.
+    text: |
+      az aks pod-identity list-workloads --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --kubeconfig ~/.kube/config --context myAKSCluster
 """
 
 helps["aks pod-identity list-clusters"] = """

@@ -79,6 +79,12 @@ def _pod_identity_arguments(self):
         c.argument("interval", type=int, help="Polling interval in seconds.")
         c.argument("timeout", type=int, help="Maximum wait in seconds.")
 
+    _cluster_access_arguments(self)
+    with self.argument_context("aks pod-identity delete") as c:
+        c.argument("yes", options_list=["--yes", "-y"], action="store_true",
+                   help="Do not prompt when running pods still use the pod identity. Without a terminal and "
+                        "without --yes such a pod identity is not deleted.")
+
     with self.argument_context("aks pod-identity prune") as c:
         c.argument("dry_run", options_list=["--dry-run"], action="store_true",
                    help="Change nothing; list the pod identities that would be removed.")
@@ -138,6 +144,21 @@ def _pod_identity_arguments(self):
     for scope in ("aks pod-identity exception add", "aks pod-identity exception update"):
         with self.argument_context(scope) as c:
             c.argument("pod_labels", options_list=["--pod-labels"], nargs="+",
-                       help="Space-separated labels in key=value form. Pods with all these labels reach the "
-                            "Instance Metadata Service without interception. On update they replace the "
-                            "exception's labels.")
+                       help="Space-separated labels in key=value form. Pods of the namespace with any one of "
+                            "these labels reach the Instance Metadata Service without interception. On update they "
+                            "replace the exception's labels.")
+
+
+def _cluster_access_arguments(self):
+    """How the commands that read the cluster reach its API server."""
+    for scope in ("aks pod-identity list-workloads", "aks pod-identity check", "aks pod-identity delete",
+                  "aks pod-identity prune"):
+        with self.argument_context(scope) as c:
+            c.argument("admin", options_list=["--admin", "-a"], action="store_true",
+                       help="Read the cluster with its admin credential (a local account) instead of the user "
+                            "credential that 'az aks get-credentials' gets by default.")
+            c.argument("kubeconfig", options_list=["--kubeconfig"],
+                       help="Read the cluster through this kubeconfig file instead of the credential ARM gives. A "
+                            "kubelogin user gets its token from az's own login.")
+            c.argument("context", options_list=["--context"],
+                       help="The context of --kubeconfig to use. Defaults to its current context.")

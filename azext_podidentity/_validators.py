@@ -13,6 +13,21 @@ from azext_podidentity.inputs.validation import (InvalidOptionValue, check_dns_l
 
 def _common(namespace):
     parse_custom_headers(getattr(namespace, "aks_custom_headers", None))
+    _cluster_access(namespace)
+
+
+def _cluster_access(namespace):
+    """--admin, --kubeconfig and --context of the commands that read the cluster."""
+    import os
+    kubeconfig, context = getattr(namespace, "kubeconfig", None), getattr(namespace, "context", None)
+    if context is not None and kubeconfig is None:
+        raise InvalidOptionValue("--context selects a context of --kubeconfig: give --kubeconfig too.")
+    if kubeconfig is not None:
+        if getattr(namespace, "admin", False):
+            raise InvalidOptionValue("--admin and --kubeconfig exclude each other: --admin reads the cluster with "
+                                     "the admin credential ARM gives, --kubeconfig with the file's.")
+        if not os.path.isfile(os.path.expanduser(kubeconfig)):
+            raise InvalidOptionValue(f"--kubeconfig: no file at '{kubeconfig}'.")
 
 
 def validate_pod_identity_add(namespace):
@@ -54,6 +69,10 @@ def validate_exception_labels(namespace):
 
 
 def validate_cluster_read(namespace):
+    _common(namespace)
+
+
+def validate_cluster_access(namespace):
     _common(namespace)
 
 

@@ -3,7 +3,7 @@
 # --------------------------------------------------------------------------------------------
 from azext_podidentity._client_factory import cf_managed_clusters
 from azext_podidentity._format import (check_table, fleet_table, migration_table, pod_identities_table,
-                                       pod_identity_exceptions_table, prune_table)
+                                       pod_identity_exceptions_table, prune_table, workloads_table)
 
 
 def _validator(name):
@@ -15,6 +15,7 @@ def _validator(name):
     return validate
 
 
+validate_cluster_access = _validator("validate_cluster_access")
 validate_cluster_read = _validator("validate_cluster_read")
 validate_exception_delete = _validator("validate_exception_delete")
 validate_exception_labels = _validator("validate_exception_labels")
@@ -58,6 +59,8 @@ def load_command_table(self, args):
         g.custom_command("check", "aks_pod_identity_check", table_transformer=check_table,
                          validator=validate_cluster_read)
         g.custom_command("list-clusters", "aks_pod_identity_list_clusters", table_transformer=fleet_table)
+        g.custom_command("list-workloads", "aks_pod_identity_list_workloads", table_transformer=workloads_table,
+                         validator=validate_cluster_access)
         g.custom_command("prune", "aks_pod_identity_prune", table_transformer=prune_table,
                          validator=validate_cluster_read)
 

@@ -98,12 +98,23 @@ def _undo_grant_unless_used(target, principal_id, identity_resource_id):
 
 
 def aks_pod_identity_delete(cmd, client, resource_group_name, cluster_name, identity_namespace, identity_name,
-                            no_wait=False, aks_custom_headers=None):
+                            no_wait=False, yes=False, admin=False, kubeconfig=None, context=None,
+                            aks_custom_headers=None):
     """Delete a pod identity; when no other pod identity of the cluster uses its identity, also the grant that
-    `add` created for it."""
+    `add` created for it. Running workloads whose pods use it are named first, and the user asked."""
+    from azext_podidentity.cluster.access import access_for
     target = _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, no_wait)
     cluster = get_cluster(target)
     sent = {}
+    profile = profile_of(cluster)
+    if edits.find(profile.get(edits.IDENTITIES), identity_name, identity_namespace) is not None and \
+            not _removal_confirmed(cmd, client, resource_group_name, cluster_name, profile,
+                                   [(identity_namespace, identity_name)],
+                                   access_for(cluster, admin, kubeconfig, context),
+                                   yes, f"Deleting pod identity '{identity_name}' in namespace "
+                                        f"'{identity_namespace}'."):
+        logger.warning("Nothing was changed.")
+        return None
 
     def remove(profile):
         sent["removed"] = edits.find(profile.get(edits.IDENTITIES), identity_name, identity_namespace)
@@ -117,6 +128,23 @@ def aks_pod_identity_delete(cmd, client, resource_group_name, cluster_name, iden
     if sent.get("profile") is not None:
         _release_unused_grants(target, cluster, [sent["removed"]], result)
     return _output(result)
+
+
+def _removal_confirmed(cmd, client, resource_group_name, cluster_name, profile, removed, access, yes, action,
+                       always_ask=False):
+    """Whether to go on removing the pod identities ``removed`` ((namespace, name) pairs): yes when no running pod
+    uses them (or the cluster could not be read: a warning says so) unless ``always_ask``; else the user is shown
+    the workloads and ``action`` and asked, unless --yes (then the workloads are named in a warning)."""
+    from azext_podidentity.cluster.access import describe_users, workloads_using
+    from azext_podidentity.profile.confirmation import user_confirms
+    users = workloads_using(cmd, client, resource_group_name, cluster_name, profile, removed, access)
+    if yes:
+        if users:
+            logger.warning("%s", describe_users(users).rstrip())
+        return True
+    if not users and not always_ask:
+        return True
+    return user_confirms((describe_users(users) if users else "") + action)
 
 
 def _release_unused_grants(target, cluster, removed_entries, written):
@@ -142,11 +170,11 @@ def _release_unused_grants(target, cluster, removed_entries, written):
 
 
 def aks_pod_identity_prune(cmd, client, resource_group_name, cluster_name, dry_run=False, yes=False, no_wait=False,
-                           aks_custom_headers=None):
+                           admin=False, kubeconfig=None, context=None, aks_custom_headers=None):
     """Remove, in one change, every pod identity whose identity no longer exists; then the grants `add` made."""
     from azext_podidentity.arm.identities import read_existence
+    from azext_podidentity.cluster.access import access_for
     from azext_podidentity.drift import prune_plan
-    from azext_podidentity.profile.confirmation import user_confirms
     target = _target(cmd, client, resource_group_name, cluster_name, aks_custom_headers, no_wait)
     cluster = get_cluster(target)
     profile = profile_of(cluster)  # read before the write, which changes ``cluster``
@@ -167,7 +195,10 @@ def aks_pod_identity_prune(cmd, client, resource_group_name, cluster_name, dry_r
         return result
     if dry_run:
         return prune_plan.mark(result, "would remove")
-    if not yes and not user_confirms(prune_plan.confirmation(plan, cluster_name)):
+    if not _removal_confirmed(cmd, client, resource_group_name, cluster_name, profile,
+                              [(e["namespace"], e["name"]) for e in to_remove],
+                              access_for(cluster, admin, kubeconfig, context), yes,
+                              prune_plan.confirmation(plan, cluster_name), always_ask=True):
         logger.warning("Nothing was changed.")
         return prune_plan.mark(result, "kept")
     written = apply_profile_edit(target, lambda current: edits.remove_entries(current, to_remove), cluster,
@@ -176,8 +207,11 @@ def aks_pod_identity_prune(cmd, client, resource_group_name, cluster_name, dry_r
     return prune_plan.mark(result, "removal sent" if no_wait else "removed")
 
 
-def aks_pod_identity_check(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):
-    """Read the cluster, then each identity once and its grants once; fail after printing when problems exist."""
+def aks_pod_identity_check(cmd, client, resource_group_name, cluster_name, admin=False, kubeconfig=None,
+                           context=None, aks_custom_headers=None):
+    """Read the cluster, then each identity once and its grants once, then the cluster's own API server; fail after
+    printing when problems exist."""
+    from azext_podidentity.cluster.access import access_for, read_in_cluster
     from azext_podidentity.drift import check as health_check
     from azext_podidentity.drift.identity_facts import read_identity_facts
     from azext_podidentity.grants.principals import principal_id_or_none
@@ -189,8 +223,12 @@ def aks_pod_identity_check(cmd, client, resource_group_name, cluster_name, aks_c
                     for e in profile.get(edits.IDENTITIES) or []}
     facts = {key: read_identity_facts(cmd, identity_id, principal_id) for key, identity_id in identity_ids.items()}
     network_plugin = cluster.network_profile.network_plugin if cluster.network_profile is not None else None
+    in_cluster = None
+    if profile.get("enabled"):
+        in_cluster = read_in_cluster(cmd, client, resource_group_name, cluster_name, profile,
+                                     access_for(cluster, admin, kubeconfig, context))
     result = health_check.report(resource_group_name, cluster_name, cluster_identity, network_plugin, profile,
-                                 facts, principal_id)
+                                 facts, principal_id, in_cluster)
     if result["problems"]:
         _fail_after_output(cmd.cli_ctx, health_check.summary(result))
     return result
@@ -209,6 +247,17 @@ def _fail_after_output(cli_ctx, message):
 def aks_pod_identity_list_clusters(cmd, subscriptions=None, engine="auto"):
     from azext_podidentity.fleet import scan as fleet_scan
     return fleet_scan.scan(cmd, fleet_scan.subscriptions_to_scan(cmd.cli_ctx, subscriptions), engine)
+
+
+def aks_pod_identity_list_workloads(cmd, client, resource_group_name, cluster_name, admin=False, kubeconfig=None,
+                                    context=None, aks_custom_headers=None):
+    """The cluster's pod identities with the workloads whose pods use them, the pods whose label matches none, and
+    the pods each exception exempts."""
+    from azext_podidentity.cluster.access import access_for, read_inventory
+    cluster = get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers))
+    found = read_inventory(cmd, client, resource_group_name, cluster_name, profile_of(cluster),
+                           access_for(cluster, admin, kubeconfig, context))
+    return dict({"cluster": cluster_name, "resourceGroup": resource_group_name}, **found)
 
 
 def aks_pod_identity_list(cmd, client, resource_group_name, cluster_name, aks_custom_headers=None):

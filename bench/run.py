@@ -26,9 +26,11 @@ from tests.harness.azcli import AZ, AzRunner  # noqa: E402  pylint: disable=wron
 from tests.harness.emulator_client import (EmulatorClient,  # noqa: E402  pylint: disable=wrong-import-position
                                            EmulatorProcess)
 from tests.harness.wheel import build_wheel  # noqa: E402  pylint: disable=wrong-import-position
+from bench import cluster_inventory  # noqa: E402  pylint: disable=wrong-import-position
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 TENANT_RUNS = int(os.environ.get("BENCH_TENANT_RUNS", "3"))
+CLUSTER_RUNS = int(os.environ.get("BENCH_CLUSTER_RUNS", "5"))
 TENANT_SUBSCRIPTIONS = 5000
 OPERATION_SECONDS = 1.5
 RETRY_AFTER = 1
@@ -286,9 +288,12 @@ def main():
             samples, pairs, counts = measure(bench)
             print(f"Tenant scale: {TENANT_SUBSCRIPTIONS} subscriptions, {TENANT_RUNS} paired rounds ...", flush=True)
             tenant = measure_tenant(bench, work_dir)
+            print(f"Cluster side: {CLUSTER_RUNS} paired rounds on a cluster of 2,000 pods (seeding it takes a "
+                  "minute) ...", flush=True)
+            cluster = cluster_inventory.measure(bench, work_dir, CLUSTER_RUNS)
         finally:
             bench.stop()
-    targets = evaluate(samples, pairs, counts) + tenant_targets(tenant)
+    targets = evaluate(samples, pairs, counts) + tenant_targets(tenant) + cluster_inventory.targets(cluster)
     wall = {key: statistics.median(s["wall"] for s in values) for key, values in samples.items()}
     cpu = {key: statistics.median(s["cpu"] for s in values) for key, values in samples.items()}
     print(f"\n{'case':<20}{'wall s':>9}{'CPU s':>9}{'requests':>10}{'LRO polls':>11}{'final GET':>11}")
@@ -301,6 +306,10 @@ def main():
           f"Resource Graph {tenant['requests']['graph']} requests, CPU {tenant['median_cpu_s']['graph']:.3f} s, "
           f"wall {tenant['median_wall_s']['graph']:.3f} s; ARM {tenant['requests']['arm']} requests, CPU "
           f"{tenant['median_cpu_s']['arm']:.3f} s, wall {tenant['median_wall_s']['arm']:.3f} s")
+    print(f"\nlist-workloads on {cluster['pods']} pods, {cluster['workloads']} workloads, {cluster['namespaces']} "
+          f"namespaces: wall {cluster['median_wall_s']['list_workloads']:.3f} s (the whole az process), kubectl "
+          f"pods + owners {cluster['median_wall_s']['kubectl']:.3f} s; API server requests: list-workloads "
+          f"{cluster['api_requests']['list_workloads']}, kubectl {cluster['api_requests']['kubectl']}")
     wall_ratios = {name: statistics.median(r["wall"] for r in values) for name, values in pairs.items()}
     print("\npaired wall-time ratios (for comparison): " +
           ", ".join(f"{name} {value:.3f}" for name, value in wall_ratios.items()))
@@ -311,6 +320,7 @@ def main():
     result = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "runs": RUNS,
               "median_wall_s": wall, "median_cpu_s": cpu, "requests": counts, "samples_s": samples,
               "paired_ratios": pairs, "median_paired_wall_ratios": wall_ratios, "tenant_scale": tenant,
+              "cluster_inventory": cluster,
               "targets": [{"name": n, "value": v, "goal": g, "pass": ok} for n, v, g, ok in targets]}
     path = os.path.join(REPO, ".bench", "results.json")
     with open(path, "w", encoding="utf-8") as f:

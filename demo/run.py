@@ -13,6 +13,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from tests.harness.azcli import AZ, AzRunner  # noqa: E402  pylint: disable=wrong-import-position
+from tests.harness.controlplane import BIN  # noqa: E402  pylint: disable=wrong-import-position
 from tests.harness.emulator_client import EmulatorClient, EmulatorProcess  # noqa: E402  pylint: disable=C0413
 from tests.harness.wheel import build_wheel  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -28,7 +29,8 @@ def run_walkthrough(work_dir, wheel, stdout=None, stderr=None, walkthrough="how-
                       emulator.url)
         home = os.path.join(work_dir, "home")
         os.makedirs(home, exist_ok=True)
-        az.env.update(HOME=home, PATH=os.path.dirname(AZ) + os.pathsep + az.env.get("PATH", ""))
+        # az, and the real kubectl `make controlplane` built
+        az.env.update(HOME=home, PATH=os.pathsep.join([os.path.dirname(AZ), BIN, az.env.get("PATH", "")]))
         az.ok("extension", "add", "--source", wheel, "-y")
         az.login()
         if walkthrough == "how-to":

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The how-to "Use Microsoft Entra pod-managed identities in AKS", command for command, against the emulator.
 # demo/run.py prepares `az` (private config, the extension's wheel, a managed-identity login) and runs this.
-# kubectl steps are left out: the emulator has no Kubernetes API server.
+# Each emulated cluster has a real Kubernetes API server (and controller manager) behind it, and kubectl is the real
+# one built by `make controlplane`. There are no nodes: pods stay Pending, so `kubectl logs` has nothing to show.
 set -euo pipefail
 trap 'printf "\n\033[1m$ %s\033[0m\n" "$BASH_COMMAND"' DEBUG
 
@@ -51,6 +52,51 @@ export POD_IDENTITY_NAME="my-pod-identity"
 export POD_IDENTITY_NAMESPACE="my-app"
 az aks pod-identity add --resource-group myResourceGroup --cluster-name myAKSCluster --namespace ${POD_IDENTITY_NAMESPACE} --name ${POD_IDENTITY_NAME} --identity-resource-id ${IDENTITY_RESOURCE_ID}
 az aks pod-identity list --resource-group myResourceGroup --cluster-name myAKSCluster -o table
+# The objects AKS keeps for it in the cluster
+kubectl get azureidentity -n $POD_IDENTITY_NAMESPACE
+kubectl get azureidentitybinding -n $POD_IDENTITY_NAMESPACE
+
+# Run a sample application
+SUBSCRIPTION_ID=$(az account show --query id -o tsv)
+write_demo_pod() {
+cat > demo.yaml <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: demo
+  labels:
+    aadpodidbinding: $1
+spec:
+  containers:
+  - name: demo
+    image: mcr.azk8s.cn/oss/azure/aad-pod-identity/demo:v1.6.3
+    args:
+      - --subscriptionid=$SUBSCRIPTION_ID
+      - --clientid=$IDENTITY_CLIENT_ID
+      - --resourcegroup=$IDENTITY_RESOURCE_GROUP
+    env:
+      - name: MY_POD_NAME
+        valueFrom:
+          fieldRef:
+            fieldPath: metadata.name
+      - name: MY_POD_NAMESPACE
+        valueFrom:
+          fieldRef:
+            fieldPath: metadata.namespace
+      - name: MY_POD_IP
+        valueFrom:
+          fieldRef:
+            fieldPath: status.podIP
+  nodeSelector:
+    kubernetes.io/os: linux
+EOF
+}
+write_demo_pod $POD_IDENTITY_NAME
+kubectl apply -f demo.yaml --namespace $POD_IDENTITY_NAMESPACE
+# No nodes here: the pod is Pending, and `kubectl logs demo --follow` would wait for ever.
+kubectl get pod demo --namespace $POD_IDENTITY_NAMESPACE
+# Which workloads use which pod identity, read off the cluster
+az aks pod-identity list-workloads --resource-group myResourceGroup --cluster-name myAKSCluster -o table
 
 # Run an application with multiple identities
 for n in 1 2; do
@@ -61,6 +107,11 @@ export IDENTITY_RESOURCE_ID_1="$(az identity show --resource-group ${IDENTITY_RE
 export IDENTITY_RESOURCE_ID_2="$(az identity show --resource-group ${IDENTITY_RESOURCE_GROUP} --name ${IDENTITY_NAME}-2 --query id -o tsv)"
 az aks pod-identity add --resource-group myResourceGroup --cluster-name myAKSCluster --namespace ${POD_IDENTITY_NAMESPACE} --name ${POD_IDENTITY_NAME_1} --identity-resource-id ${IDENTITY_RESOURCE_ID_1} --binding-selector myMultiIdentitySelector
 az aks pod-identity add --resource-group myResourceGroup --cluster-name myAKSCluster --namespace ${POD_IDENTITY_NAMESPACE} --name ${POD_IDENTITY_NAME_2} --identity-resource-id ${IDENTITY_RESOURCE_ID_2} --binding-selector myMultiIdentitySelector
+kubectl get azureidentitybinding -n $POD_IDENTITY_NAMESPACE
+# "Then set the aadpodidbinding field in your pod YAML to the binding selector you specified."
+write_demo_pod myMultiIdentitySelector
+kubectl apply -f demo.yaml --namespace $POD_IDENTITY_NAMESPACE
+az aks pod-identity list-workloads --resource-group myResourceGroup --cluster-name myAKSCluster -o table
 
 # Pod identity exceptions (aks-addon-exception itself lives only inside the cluster)
 az aks pod-identity exception add --resource-group myResourceGroup --cluster-name myAKSCluster --namespace ${POD_IDENTITY_NAMESPACE} --name my-exception --pod-labels app=legacy
@@ -70,9 +121,13 @@ az aks pod-identity exception delete --resource-group myResourceGroup --cluster-
 
 # Disable pod-managed identity on an existing cluster
 az aks pod-identity delete --name ${POD_IDENTITY_NAME} --namespace ${POD_IDENTITY_NAMESPACE} --resource-group myResourceGroup --cluster-name myAKSCluster
+# The demo pod still uses the two identities of myMultiIdentitySelector: disabling names it (--yes goes ahead).
 az aks update --resource-group myResourceGroup --name myAKSCluster --disable-pod-identity --yes
+# The add-on's CRDs are gone with it
+kubectl get crd
 
 # Clean up resources (the pod identity is gone already: deleting it again changes nothing)
+kubectl delete pod demo --namespace $POD_IDENTITY_NAMESPACE
 az aks pod-identity delete \
     --name ${POD_IDENTITY_NAME} \
     --namespace ${POD_IDENTITY_NAMESPACE} \

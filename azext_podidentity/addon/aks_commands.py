@@ -115,7 +115,7 @@ class PodIdentityUpdateDecorator(AKSManagedClusterUpdateDecorator):
         self.context.pinned_etag = mc.e_tag
         current = profile_of(mc)
         if disable:
-            self._confirm_removal(current)
+            self._confirm_removal(current, mc)
             changed = edits.disable(current)
             self.cluster_identity = identity_of(mc)
             self.released_identities = [e["identity"]["resourceId"] for e in current.get(edits.IDENTITIES) or []]
@@ -133,16 +133,25 @@ class PodIdentityUpdateDecorator(AKSManagedClusterUpdateDecorator):
             mc.pod_identity_profile = profile_model(self.cmd, changed)
         return mc
 
-    def _confirm_removal(self, current):
+    def _confirm_removal(self, current, mc):
         identities = current.get(edits.IDENTITIES) or []
         exceptions = current.get(edits.EXCEPTIONS) or []
         self.removed = [f"pod identity '{e['name']}' in namespace '{e['namespace']}'" for e in identities] + \
             [f"pod identity exception '{e['name']}' in namespace '{e['namespace']}'" for e in exceptions]
-        if not self.removed or self.removal_confirmed or self.context.get_yes():
+        if not self.removed or self.removal_confirmed:
+            return
+        from azext_podidentity.cluster.access import access_for, describe_users, workloads_using
+        users = workloads_using(self.cmd, self.client, self.context.get_resource_group_name(),
+                                self.context.get_name(), current,
+                                [(e["namespace"], e["name"]) for e in identities], access_for(mc))
+        if self.context.get_yes():
+            if users:
+                logger.warning("%s", describe_users(users).rstrip())
+            self.removal_confirmed = True
             return
         summary = (f"Disabling pod identity removes {len(identities)} pod identities and {len(exceptions)} pod "
                    f"identity exceptions from cluster '{self.context.get_name()}'.")
-        if not user_confirms(summary):
+        if not user_confirms((describe_users(users) if users else "") + summary):
             raise DecoratorEarlyExitException()
         self.removal_confirmed = True
 

@@ -9,6 +9,7 @@ are restored first (a grant is not a change of the cluster), then what changes t
 identities are gone block each other's removal one at a time, so when there are several, the fix of each is the one
 command that removes them all in one change (``prune``); run again, it finds nothing left to remove.
 """
+from azext_podidentity.drift import cluster_causes
 from azext_podidentity.grants.marks import grant_command
 from azext_podidentity.grants.principals import uses_managed_identity
 from azext_podidentity.profile import fixes
@@ -16,7 +17,7 @@ from azext_podidentity.profile.edits import IDENTITIES, failure_message, identit
 
 
 # the order in which fixes can be applied
-_MANAGED_IDENTITY, _GRANT, _KUBENET, _REMOVE, _REFRESH = range(5)
+_MANAGED_IDENTITY, _GRANT, _KUBENET, _REMOVE, _REFRESH, _IN_CLUSTER = range(6)
 
 
 def _problem(entry, problem, fix, rank):
@@ -84,11 +85,17 @@ def _ids_match(identity, facts):
             and (identity.get("objectId") or "").lower() == (facts.get("principalId") or "").lower())
 
 
-def report(resource_group, cluster_name, cluster, network_plugin, profile, identity_facts, principal_id=None):
+def report(resource_group, cluster_name, cluster, network_plugin, profile, identity_facts, principal_id=None,
+           in_cluster=None):
     """``cluster``: {"identity": ...} as REST; ``identity_facts``: lower-cased identity id -> {"exists",
     "clientId", "principalId", "grantHeld" (None when it was not checked), "error", "grantError"};
-    ``principal_id``: the cluster identity's principal, when it has one."""
+    ``principal_id``: the cluster identity's principal, when it has one; ``in_cluster``: None when the cluster
+    was not read, else {"error"} or {"inventory", "nmi"} (cluster_causes.problems)."""
     problems = _cluster_problems(resource_group, cluster_name, cluster, profile, network_plugin)
+    if in_cluster and not in_cluster.get("error"):
+        problems.extend((_IN_CLUSTER, p) for p in cluster_causes.problems(
+            resource_group, cluster_name, in_cluster["inventory"], profile.get(IDENTITIES) or [],
+            in_cluster["nmi"]))
     pod_identities = []
 
     def facts_of(entry):
@@ -113,6 +120,8 @@ def report(resource_group, cluster_name, cluster, network_plugin, profile, ident
             "networkPlugin": network_plugin,
             "kubenetConsent": bool(profile.get("allowNetworkPluginKubenet")) if kubenet else None,
             "podIdentities": pod_identities,
+            "clusterRead": None if in_cluster is None else not in_cluster.get("error"),
+            "clusterReadError": (in_cluster or {}).get("error"),
             "problems": [p for _, p in sorted(problems, key=lambda ranked: ranked[0])]}
 
 

@@ -14,6 +14,12 @@ def test_walkthrough_runs_to_the_end(tmp_path, wheel):
     assert "my-pod-identity  my-app       Assigned" in text
     assert "Removed pod identity 'my-pod-identity-1' in namespace 'my-app'." in text
     assert "grants of the cluster identity left: none" in text
+    # the kubectl steps, against the cluster's real API server
+    assert "my-pod-identity-binding   my-pod-identity   my-pod-identity" in text
+    assert "pod/demo created" in text and "pod/demo configured" in text
+    assert "Pod/demo" in text  # list-workloads
+    assert "Pod/demo in namespace 'my-app': 1 pod(s) using pod identity 'my-pod-identity-1'" in text
+    assert "No resources found" in text  # kubectl get crd after --disable-pod-identity
     assert "Traceback" not in text
 
 

@@ -33,11 +33,13 @@ def test_check_of_a_healthy_cluster_exits_0_and_only_reads(az, emulator, names, 
     assert report["managedIdentity"] is True and report["podIdentityEnabled"] is True
     assert [(p["name"], p["identityExists"], p["idsMatch"], p["grantHeld"], p["provisioningState"])
             for p in report["podIdentities"]] == [(n, True, True, True, "Assigned") for n in ("p1", "p2", "p3")]
+    # reads only: the one POST is the credential to read the cluster's API server with (an action that reads)
     requests = emulator.arm_requests()
-    assert {r["method"] for r in requests} == {"GET"}
+    assert [r["path"].rsplit("/", 1)[1] for r in requests if r["method"] != "GET"] == ["listClusterUserCredential"]
+    assert report["clusterRead"] is True
     assert len(emulator.arm_requests("GET", "/managedClusters/")) == 1
     assert len(emulator.arm_requests("GET", "/roleAssignments")) == 3  # one listing per identity
-    assert len(requests) == 1 + 3 + 3
+    assert len(requests) == 1 + 3 + 3 + 1
     table = check(az, names, "-o", "table")
     assert table.exit_code == 0 and "none found" in table.stdout
 
@@ -66,9 +68,10 @@ def test_check_finds_each_drift_exits_1_and_its_fixes_repair_the_cluster(az, emu
     assert old_client in by_name["p3"]["problem"] and "re-created" in by_name["p3"]["problem"]
     rows = {p["name"]: p for p in report["podIdentities"]}
     assert (rows["p1"]["identityExists"], rows["p2"]["grantHeld"], rows["p3"]["idsMatch"]) == (False, False, False)
-    # reads only: the cluster once, each identity once, a grant listing for each identity that exists
-    assert {r["method"] for r in emulator.arm_requests()} == {"GET"}
-    assert len(emulator.arm_requests()) == 1 + 3 + 2
+    # reads only: the cluster once, each identity once, a grant listing for each identity that exists, and the
+    # credential to read the cluster's API server with
+    assert {r["method"] for r in emulator.arm_requests()} == {"GET", "POST"}
+    assert len(emulator.arm_requests()) == 1 + 3 + 2 + 1
 
     table = check(az, names, "-o", "table")
     assert table.exit_code == 1

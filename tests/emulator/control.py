@@ -140,6 +140,15 @@ def perform(world, action):
         world.faults.add(**action["add_fault"])
 
 
+def cluster_admin_kubeconfig(world, req, sub, rg, name):
+    """The admin kubeconfig of a cluster's control plane (started if need be), for tests to seed workloads with
+    kubectl whatever the cluster's own credential rules."""
+    key = world.aks.key(sub, rg, name)
+    plane = world.cluster_api.control_plane(key, world.aks.get(sub, rg, name))
+    with open(plane.kubeconfig, encoding="utf-8") as f:
+        return Response(200, {"kubeconfig": f.read(), "server": plane.server})
+
+
 def seed_cluster(world, req):
     spec = dict(req.json())
     sub = spec.pop("subscription", DEFAULT_SUBSCRIPTION)
@@ -162,6 +171,12 @@ def clear_faults(world, req):
 
 def get_requests(world, req):
     return Response(200, {"value": world.requests})
+
+
+def stop_control_planes(world, req):
+    """Stop the clusters' API servers (each test starts without any: they cost memory)."""
+    world.cluster_api.stop_all()
+    return Response(200, {})
 
 
 def clear_requests(world, req):
@@ -191,8 +206,11 @@ router.add("POST", PREFIX + "/identities/delete", delete_identity)
 router.add("POST", PREFIX + "/role-assignments", seed_role_assignment)
 router.add("POST", PREFIX + "/role-assignments/revoke", revoke_role_assignments)
 router.add("POST", PREFIX + "/clusters", seed_cluster)
+router.add("GET", PREFIX + "/clusters/(?P<sub>[^/]+)/(?P<rg>[^/]+)/(?P<name>[^/]+)/admin-kubeconfig",
+           cluster_admin_kubeconfig)
 router.add("POST", PREFIX + "/faults", add_fault)
 router.add("DELETE", PREFIX + "/faults", clear_faults)
 router.add("GET", PREFIX + "/requests", get_requests)
+router.add("DELETE", PREFIX + "/control-planes", stop_control_planes)
 router.add("DELETE", PREFIX + "/requests", clear_requests)
 router.add("GET", PREFIX + "/state", state)

@@ -5,6 +5,7 @@ import threading
 import time
 
 from .faults import Faults
+from .services.aks.cluster_api import ClusterApiServers
 from .services.aks.identity_bindings import IdentityBindingsBackend
 from .services.aks.models import ManagedClustersBackend
 from .services.authorization.models import OWNER, AuthorizationBackend
@@ -26,11 +27,13 @@ from .services.resources.models import ResourceGroupsBackend
 # resource_graph, graph_truncate, graph_quota, graph_window_seconds: Resource Graph (services/resourcegraph/models.py).
 # feature_registration_seconds, provider_registration_seconds: how long a feature stays Registering (or
 # Unregistering) and a provider Registering (services/features/models.py; minutes in Azure).
+# run_command_seconds: how long a run command's result answers 202 before its 200 (services/aks/models.py).
 DEFAULT_SETTINGS = {"operation_seconds": 0.0, "retry_after": 1, "list_page_size": 100,
                     "operation_statuses": ["InProgress"], "credential_write_seconds": 0.0, "identity_bindings": True,
                     "resource_graph": "available", "graph_truncate": False, "graph_quota": 15,
                     "graph_window_seconds": 5, "graph_page_size": 1000,
-                    "feature_registration_seconds": 2.0, "provider_registration_seconds": 0.0}
+                    "feature_registration_seconds": 2.0, "provider_registration_seconds": 0.0,
+                    "run_command_seconds": 0.0}
 
 
 class World:
@@ -45,6 +48,8 @@ class World:
         self.graph = GraphBackend(self.msi)
         self.aks = ManagedClustersBackend(self.resources, self.msi, self.authz, self.settings, self.features)
         self.aks_bindings = IdentityBindingsBackend(self.aks, self.msi, self.settings)
+        self.cluster_api = ClusterApiServers(self.platform)
+        self.aks.cluster_api = self.cluster_api
         self.graph_queries = ResourceGraphBackend(self.aks, self.platform, self.settings)
         self.faults = Faults()
         self.requests = []
@@ -52,6 +57,14 @@ class World:
         # The pipeline that logs in may write role assignments in its subscriptions, as an Owner can.
         for sub in self.platform.subscriptions.values():
             self.authz.seed_assignment(sub["id"], OWNER, PIPELINE_OBJECT_ID)
+
+    def serve_clusters_from(self, base_url, ca_path):
+        """Where the emulated clusters' API servers find the emulator (its Entra ID keys) and the CA to trust."""
+        self.cluster_api.serve_from(base_url, ca_path)
+
+    def close(self):
+        """Stop every process the emulator started (the clusters' control planes)."""
+        self.cluster_api.close()
 
     @staticmethod
     def caller_id(req):
@@ -68,6 +81,8 @@ class World:
             body = req.json()
         except ValueError:
             body = req.raw_body.decode("utf-8", "replace")
+        if isinstance(body, dict) and body.get("clusterToken"):
+            body = dict(body, clusterToken="(a token)")  # a run command's Entra token is never stored
         self.requests.append({
             "seq": len(self.requests), "time": round(time.time() - self._started, 4),
             "method": req.method, "path": req.path, "query": req.query, "body": body, "status": status,

@@ -69,6 +69,14 @@ class AzRunner:
         self.history.append(result)
         return result
 
+    def access_token(self, resource):
+        """A token from core `az account get-access-token`, as kubelogin's azurecli login gets one. Printing it is
+        that command's purpose, so this run stays out of the history the token-leak check reads."""
+        proc = subprocess.run([AZ, "account", "get-access-token", "--resource", resource, "--query", "accessToken",
+                               "-o", "tsv"], capture_output=True, text=True, env=self.env, cwd=self.cwd, timeout=120,
+                              stdin=subprocess.DEVNULL, check=True)
+        return proc.stdout.strip()
+
     def popen(self, *args):
         """Start `az` without waiting (for tests that run commands in parallel)."""
         return subprocess.Popen([AZ] + [str(a) for a in args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -99,6 +99,16 @@ class EmulatorClient:
         spec.setdefault("subscription", self.subscription)
         return self.call("POST", "/_emulator/clusters", spec)
 
+    def cluster_kubectl(self, resource_group, name, work_dir, subscription=None):
+        """A kubectl runner with the admin credential of the cluster's real API server (started if need be)."""
+        from tests.harness.kubectl import Kubectl
+        answer = self.call("GET", f"/_emulator/clusters/{subscription or self.subscription}/{resource_group}/{name}"
+                                  "/admin-kubeconfig")
+        path = os.path.join(work_dir, f"admin-{resource_group}-{name}.kubeconfig")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(answer["kubeconfig"])
+        return Kubectl(path)
+
     def seed_feature(self, state, subscription=None, namespace="Microsoft.ContainerService",
                      name="EnablePodIdentityPreview"):
         """The state a subscription starts with for a preview feature (every subscription: ``subscription="*"``)."""
@@ -121,6 +131,7 @@ class EmulatorClient:
         return self.call("POST", "/_emulator/settings", values)
 
     def reset_test_controls(self):
+        self.call("DELETE", "/_emulator/control-planes")
         self.call("DELETE", "/_emulator/faults")
         self.call("DELETE", "/_emulator/requests")
         self.seed_feature("Registered", subscription="*")

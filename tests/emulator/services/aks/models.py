@@ -20,12 +20,13 @@ from ...errors import AksError, ArmError, not_found
 from ..features.models import POD_IDENTITY_FEATURE
 from ..platform.models import TENANT_ID
 from . import pod_identity_rules
+from .cluster_api import run_kubectl
 
 CLUSTER_TYPE = "Microsoft.ContainerService/ManagedClusters"
 KUBERNETES_VERSION = "1.33.2"
 # Properties the service owns: kept from the stored cluster when a PUT body leaves them out.
 _SERVER_OWNED = ("provisioningState", "powerState", "fqdn", "azurePortalFQDN", "currentKubernetesVersion",
-                 "maxAgentPools", "nodeResourceGroup", "identityProfile")
+                 "maxAgentPools", "nodeResourceGroup", "identityProfile", "privateFQDN")
 
 
 def _timestamp(epoch=None):
@@ -109,6 +110,8 @@ class ManagedClustersBackend:
         self.clusters = {}      # (sub, rg, name) lower-cased -> body
         self.operations = {}    # id -> Operation
         self.running = {}       # cluster key -> Operation in progress
+        self.cluster_api = None  # ClusterApiServers: told when an operation ends or a cluster goes
+        self.commands = {}      # run command id -> (cluster key, due time, result)
         self._lock = threading.RLock()
 
     # ----- time
@@ -158,6 +161,8 @@ class ManagedClustersBackend:
             profile["userAssignedIdentities"] = identities
         else:
             profile.pop("userAssignedIdentities", None)
+        if self.cluster_api is not None:
+            self.cluster_api.settle(op.cluster_key, copy.deepcopy(cluster))
 
     # ----- reads
     @staticmethod
@@ -247,6 +252,8 @@ class ManagedClustersBackend:
             cluster = self.clusters.pop(key, None)
             if cluster is None:
                 return None
+            if self.cluster_api is not None:
+                self.cluster_api.remove(key)
             op = Operation(sub, cluster["location"], key, 0)
             self.operations[op.id] = op
             self._finish(op, time.time())
@@ -326,6 +333,9 @@ class ManagedClustersBackend:
         props.setdefault("kubernetesVersion", KUBERNETES_VERSION)
         props.update(powerState={"code": "Running"}, currentKubernetesVersion=props["kubernetesVersion"],
                      fqdn=f"{dns_prefix}-{uuid.uuid4().hex[:8]}.hcp.{location}.azmk8s.io", maxAgentPools=100)
+        if (props.get("apiServerAccessProfile") or {}).get("enablePrivateCluster"):
+            props["privateFQDN"] = (f"{dns_prefix}-{uuid.uuid4().hex[:8]}.{uuid.uuid4()}.privatelink."
+                                    f"{location}.azmk8s.io")
         props.setdefault("nodeResourceGroup", f"MC_{rg}_{name}_{location}")
         # The service creates the node resource group with the cluster.
         if not self.resources.exists(sub, props["nodeResourceGroup"]):
@@ -401,18 +411,52 @@ class ManagedClustersBackend:
             profile["userAssignedIdentityExceptions"] = exceptions
         return profile
 
-    def user_kubeconfig(self, sub, rg, name):
+    def kubeconfig(self, sub, rg, name, who, server_fqdn=None):
+        """The kubeconfig the credential APIs give ``who`` (cluster_api.ClusterApiServers.kubeconfig), or the
+        service's refusal when local accounts are disabled."""
         cluster = self.get(sub, rg, name)
-        server = f"https://{cluster['properties']['fqdn']}:443"
-        return (f"apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: {server}\n  name: {name}\n"
-                f"contexts:\n- context:\n    cluster: {name}\n    user: clusterUser_{rg}_{name}\n  name: {name}\n"
-                f"current-context: {name}\nusers:\n- name: clusterUser_{rg}_{name}\n  user:\n"
-                "    token: emulator-kubeconfig-token\n")
+        props = cluster["properties"]
+        static = who in ("admin", "user", "monitoring")
+        if static and props.get("disableLocalAccounts"):
+            # learn.microsoft.com/azure/aks/manage-local-accounts-managed-azure-ad gives the message; the code is
+            # not published (BadRequest is the emulator's choice).
+            raise AksError(400, "BadRequest", "Getting static credential isn't allowed because this cluster is set "
+                                              "to disable local accounts.")
+        server = None
+        if (props.get("apiServerAccessProfile") or {}).get("enablePrivateCluster"):
+            server = f"https://{props.get('privateFQDN')}:443"
+        return self.cluster_api.kubeconfig(self.key(sub, rg, name), cluster, who, server)
+
+    def run_command(self, sub, rg, name, command, cluster_token):
+        """Run ``command`` (kubectl only) against the cluster as the service runs it: with the caller's Entra token
+        on Microsoft Entra clusters, else with the cluster's admin credential. Output is cut at 512 kB, the
+        documented cap (how the service marks a cut is not published)."""
+        cluster = self.get(sub, rg, name)
+        key = self.key(sub, rg, name)
+        plane = self.cluster_api.control_plane(key, cluster)
+        started = time.time()
+        token = cluster_token if cluster["properties"].get("aadProfile") else None
+        exit_code, logs = run_kubectl(plane, command, token=token)
+        command_id = uuid.uuid4().hex
+        self.commands[command_id] = (key, time.time() + self.settings["run_command_seconds"], {
+            "id": command_id, "properties": {
+                "provisioningState": "Succeeded", "exitCode": exit_code, "startedAt": _timestamp(started),
+                "finishedAt": _timestamp(), "logs": logs.encode()[:512 * 1024].decode("utf-8", "ignore")}})
+        return {"id": command_id}
+
+    def command_result(self, sub, rg, name, command_id):
+        """The command's result, or None while it runs."""
+        found = self.commands.get(command_id)
+        if found is None or found[0] != self.key(sub, rg, name):
+            raise ArmError(404, "NotFound", f"Command '{command_id}' was not found.")
+        return copy.deepcopy(found[2]) if time.time() >= found[1] else None
 
     # ----- seeding (test control)
     def seed(self, sub, rg, name, location="eastus", identity="system", network_plugin="azure",
-             pod_identity=None, control_plane_identity=None, oidc_issuer=False, workload_identity=False):
-        """Store a cluster in its settled state, built like the recorded real clusters."""
+             pod_identity=None, control_plane_identity=None, oidc_issuer=False, workload_identity=False,
+             properties=None):
+        """Store a cluster in its settled state, built like the recorded real clusters; ``properties`` are merged
+        into its properties (``aadProfile``, ``disableLocalAccounts``, ``apiServerAccessProfile``...)."""
         with self._lock:
             if not self.resources.exists(sub, rg):
                 self.resources.put(sub, rg, location)
@@ -440,6 +484,7 @@ class ManagedClustersBackend:
                 body["identity"] = {"type": "UserAssigned", "userAssignedIdentities": {resource_id: {}}}
             else:
                 body["properties"]["servicePrincipalProfile"] = {"clientId": str(uuid.uuid4())}
+            body["properties"].update(copy.deepcopy(properties or {}))
             key = self.key(sub, rg, name)
             self._fill_new(sub, rg, name, body)
             self._fill_oidc_issuer(body, None)

@@ -64,13 +64,48 @@ def get_operation(world, req, sub, location, op_id):
     return Response(200, op.body(), _retry_after(world) if op.running else {})
 
 
-def list_user_credentials(world, req, sub, rg, name):
+def _credentials(name, kubeconfig):
     import base64
-    kubeconfig = world.aks.user_kubeconfig(sub, rg, name)
-    return Response(200, {"kubeconfigs": [{"name": "clusterUser",
-                                           "value": base64.b64encode(kubeconfig.encode()).decode()}]})
+    return Response(200, {"kubeconfigs": [{"name": name, "value": base64.b64encode(kubeconfig.encode()).decode()}]})
 
 
+def list_user_credentials(world, req, sub, rg, name):
+    """``format`` applies to Microsoft Entra clusters only: ``exec`` (kubelogin, the default since 1.24) or
+    ``azure`` (the legacy auth-provider)."""
+    cluster = world.aks.get(sub, rg, name)
+    who = "user"
+    if cluster["properties"].get("aadProfile"):
+        who = "azure" if (req.query.get("format") or "").lower() == "azure" else "exec"
+    return _credentials("clusterUser", world.aks.kubeconfig(sub, rg, name, who))
+
+
+def list_admin_credentials(world, req, sub, rg, name):
+    return _credentials("clusterAdmin", world.aks.kubeconfig(sub, rg, name, "admin"))
+
+
+def list_monitoring_credentials(world, req, sub, rg, name):
+    return _credentials("clusterMonitoringUser", world.aks.kubeconfig(sub, rg, name, "monitoring"))
+
+
+def run_command(world, req, sub, rg, name):
+    """`az aks command invoke`: 202 with the Location of the command's result (REST reference, RunCommandRequest
+    example). The emulator runs kubectl only (the service runs any shell command in a pod that has kubectl and
+    helm); it runs it at once and keeps the result for ``run_command_seconds``'s polls."""
+    body = req.json() or {}
+    command = world.aks.run_command(sub, rg, name, body.get("command") or "", body.get("clusterToken") or "")
+    location = f"{req.base_url}{CLUSTER_PATH.format(sub=sub, rg=rg, name=name)}/commandResults/{command['id']}" \
+               f"?api-version={req.query.get('api-version', '')}"
+    return Response(202, None, dict({"Location": location}, **_retry_after(world)))
+
+
+def command_result(world, req, sub, rg, name, command_id):
+    result = world.aks.command_result(sub, rg, name, command_id)
+    if result is None:
+        return Response(202, None, _retry_after(world))
+    return Response(200, result)
+
+
+CLUSTER_PATH = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{name}"
 BINDING = CLUSTER + r"/identityBindings/(?P<binding>[^/]+)"
 
 
@@ -100,6 +135,10 @@ router.add("DELETE", BINDING, delete_binding)
 router.add("GET", CLUSTER + r"/identityBindings", list_bindings)
 router.add("PUT", CLUSTER, put_cluster)
 router.add("POST", CLUSTER + r"/listClusterUserCredential", list_user_credentials)
+router.add("POST", CLUSTER + r"/listClusterAdminCredential", list_admin_credentials)
+router.add("POST", CLUSTER + r"/runCommand", run_command)
+router.add("GET", CLUSTER + r"/commandResults/(?P<command_id>[^/]+)", command_result)
+router.add("POST", CLUSTER + r"/listClusterMonitoringUserCredential", list_monitoring_credentials)
 router.add("GET", CLUSTER, get_cluster)
 router.add("DELETE", CLUSTER, delete_cluster)
 router.add("GET", sub_rg() + _PROVIDER + r"/managedClusters", list_clusters)

@@ -45,6 +45,16 @@ def list_tenants(world, req):
     return Response(200, {"value": [{"id": f"/tenants/{TENANT_ID}", "tenantId": TENANT_ID}]})
 
 
+def openid_configuration(world, req, tenant):
+    return Response(200, world.platform.openid_configuration(req.base_url))
+
+
+def signing_keys(world, req):
+    return Response(200, world.platform.signing_keys())
+
+
+router.add("GET", r"/(?P<tenant>[0-9a-f-]{36})/\.well-known/openid-configuration", openid_configuration)
+router.add("GET", r"/common/discovery/keys", signing_keys)
 router.add("GET", r"/metadata/endpoints", metadata)
 router.add("GET", r"/msi/token", msi_token)
 router.add("POST", r"/msi/token", msi_token_form_post)
@@ -53,4 +63,8 @@ router.add("GET", r"/subscriptions/(?P<sub>[^/]+)", get_subscription)
 router.add("GET", r"/tenants", list_tenants)
 
 # These need no bearer token.
-ANONYMOUS_PATHS = ("/metadata/endpoints", "/msi/token")
+ANONYMOUS_PATHS = ("/metadata/endpoints", "/msi/token", "/common/discovery/keys")
+# Entra ID's published keys are read by the emulated clusters' API servers, also while a request that started
+# one of them holds the emulator's lock: they are answered without it (they read nothing that changes).
+UNLOCKED_PATHS = ("/common/discovery/keys",)
+UNLOCKED_SUFFIXES = ("/.well-known/openid-configuration",)

@@ -1,0 +1,47 @@
+# --------------------------------------------------------------------------------------------
+# Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+"""Reading what the inventory needs off a cluster: list calls only, never one request per pod.
+
+Pods carrying ``aadpodidbinding`` (one paged list over all namespaces); the ReplicaSets and Jobs that own them
+(one list each, only when such pods exist), to reach Deployments and CronJobs; the ServiceAccounts of the
+namespaces whose pods carry the Workload ID label; and, per exception label, the pods of its namespace that carry
+it. ``api`` is anything with ``list(resource, namespace, label_selector, group, version)``.
+"""
+from azext_podidentity.cluster import inventory
+
+
+def read(api, pod_identities, exceptions):
+    pods = api.list("pods", label_selector=inventory.LABEL)
+    owner_kinds = {(inventory.controller_of(p) or {}).get("kind") for p in pods}
+    exempt = {}
+    exempt_seen = {}
+    for entry in exceptions:
+        found = {}
+        for key, value in sorted((entry.get("podLabels") or {}).items()):
+            for pod in api.list("pods", namespace=entry["namespace"], label_selector=f"{key}={value}"):
+                found[pod["metadata"].get("uid") or pod["metadata"]["name"]] = pod
+        exempt[(entry["namespace"], entry["name"])] = list(found.values())
+        for pod in found.values():
+            owner_kinds.add((inventory.controller_of(pod) or {}).get("kind"))
+            exempt_seen[pod["metadata"].get("uid")] = pod
+    owners = {}
+    for kind, resource, group in (("ReplicaSet", "replicasets", "apps"), ("Job", "jobs", "batch")):
+        if kind in owner_kinds:
+            for item in api.list(resource, group=group):
+                owners[(kind, item["metadata"].get("namespace"), item["metadata"]["name"])] = item
+    accounts = {}
+    for namespace in sorted({p["metadata"].get("namespace") for p in list(pods) + list(exempt_seen.values())
+                             if (p["metadata"].get("labels") or {}).get(inventory.WORKLOAD_ID_LABEL) == "true"}):
+        for item in api.list("serviceaccounts", namespace=namespace):
+            accounts[(namespace, item["metadata"]["name"])] = item["metadata"].get("annotations") or {}
+    return inventory.build(pod_identities, exceptions, pods, owners, accounts, exempt)
+
+
+def nmi_status(api):
+    """{"desired", "ready"} of the add-on's NMI DaemonSet (kube-system/nmi), or None when it is missing."""
+    for item in api.list("daemonsets", namespace="kube-system", group="apps"):
+        if item["metadata"]["name"] == "nmi":
+            status = item.get("status") or {}
+            return {"desired": status.get("desiredNumberScheduled") or 0, "ready": status.get("numberReady") or 0}
+    return None
