@@ -1,82 +1,62 @@
-"""The pure parts of reading a cluster: matching, owners, the nearest selector, kubeconfig contexts."""
-import pytest
-from azure.cli.core.azclierror import InvalidArgumentValueError
+"""Which listed clusters `list-clusters` reports, and in which order."""
+from azext_podidentity.fleet.rows import pod_identity_row, sorted_rows
 
-from azext_podidentity.cluster import inventory, kubeconfig
-from azext_podidentity.drift.cluster_causes import relabel
+SUB = "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d"
 
 
-def _pod(name, namespace, labels, owner=None):
-    meta = {"name": name, "namespace": namespace, "labels": labels, "uid": f"{namespace}-{name}"}
-    if owner:
-        meta["ownerReferences"] = [{"kind": owner[0], "name": owner[1], "controller": True}]
-    return {"metadata": meta, "spec": {}}
+def listed(name, group="rg", profile=None, oidc=False, workload=False):
+    properties = {"oidcIssuerProfile": {"enabled": oidc},
+                  "securityProfile": {"workloadIdentity": {"enabled": workload}}}
+    if profile is not None:
+        properties["podIdentityProfile"] = profile
+    return {"id": f"/subscriptions/{SUB}/resourcegroups/{group}/providers/Microsoft.ContainerService/managedClusters/"
+                  f"{name}", "name": name, "location": "eastus", "properties": properties}
 
 
-def test_top_owner_walks_replicasets_to_deployments_and_jobs_to_cronjobs():
-    owners = {("ReplicaSet", "a", "api-1"): {"metadata": {"ownerReferences": [
-        {"kind": "Deployment", "name": "api", "controller": True}]}},
-        ("Job", "a", "nightly-1"): {"metadata": {"ownerReferences": [
-            {"kind": "CronJob", "name": "nightly", "controller": True}]}},
-        ("ReplicaSet", "a", "bare-rs"): {"metadata": {}}}
-    assert inventory.top_owner(_pod("p", "a", {}, ("ReplicaSet", "api-1")), owners) == ("Deployment", "api")
-    assert inventory.top_owner(_pod("p", "a", {}, ("Job", "nightly-1")), owners) == ("CronJob", "nightly")
-    assert inventory.top_owner(_pod("p", "a", {}, ("ReplicaSet", "bare-rs")), owners) == ("ReplicaSet", "bare-rs")
-    assert inventory.top_owner(_pod("p", "a", {}, ("StatefulSet", "db")), owners) == ("StatefulSet", "db")
-    assert inventory.top_owner(_pod("p", "a", {}), owners) == ("Pod", "p")
+def test_clusters_without_pod_identity_are_not_reported():
+    assert pod_identity_row(listed("a"), SUB) is None
+    assert pod_identity_row(listed("a", profile={}), SUB) is None
+    assert pod_identity_row(listed("a", profile={"enabled": False}), SUB) is None
 
 
-@pytest.mark.parametrize("label,namespace,expected", [
-    ("web", "other", ("web", "shop", "only in the binding's own namespace")),
-    ("Web", "shop", ("web", "shop", "upper/lower case")),
-    ("wbe", "shop", ("web", "shop", "2 character(s)")),
-    ("payments-api", "shop", None),
-])
-def test_nearest_selector(label, namespace, expected):
-    near = inventory.nearest_selector(label, namespace, {("shop", "web"), ("shop", "jobs")})
-    if expected is None:
-        assert near is None
-    else:
-        assert (near["selector"], near["namespace"]) == expected[:2] and expected[2] in near["reason"]
+def test_a_cluster_with_pod_identity_enabled_or_entries_left_is_reported_with_its_counts():
+    row = pod_identity_row(listed("a", "MyGroup", {"enabled": True, "userAssignedIdentities": [{}, {}],
+                                                   "userAssignedIdentityExceptions": [{}]}, oidc=True), SUB)
+    assert row == {"name": "a", "resourceGroup": "MyGroup", "subscriptionId": SUB, "location": "eastus",
+                   "podIdentityEnabled": True, "podIdentities": 2, "podIdentityExceptions": 1,
+                   "oidcIssuerEnabled": True, "workloadIdentityEnabled": False}
+    leftover = pod_identity_row(listed("b", profile={"enabled": False, "userAssignedIdentities": [{}]}), SUB)
+    assert leftover["podIdentityEnabled"] is False and leftover["podIdentities"] == 1
 
 
-def test_matching_is_exact_and_within_the_namespace():
-    identities = [{"name": "web", "namespace": "shop"}, {"name": "w2", "namespace": "shop", "bindingSelector": "web"}]
-    pods = [_pod("a", "shop", {"aadpodidbinding": "web"}), _pod("b", "other", {"aadpodidbinding": "web"}),
-            _pod("c", "shop", {"aadpodidbinding": "web "})]
-    found = inventory.build(identities, [], pods, {}, {}, {})
-    assert [i["pods"] for i in found["podIdentities"]] == [1, 1]
-    assert sorted((u["namespace"], u["name"]) for u in found["unmatchedPods"]) == [("other", "b"), ("shop", "c")]
+def test_the_resource_group_is_read_from_the_id_in_any_case():
+    cluster = listed("a", "Group-1", {"enabled": True})
+    cluster["id"] = cluster["id"].replace("/resourcegroups/", "/resourceGroups/")
+    assert pod_identity_row(cluster, SUB)["resourceGroup"] == "Group-1"
 
 
-def test_exception_matches_any_one_of_its_labels_in_its_namespace():
-    entry = {"name": "e", "namespace": "shop", "podLabels": {"app": "probe", "tier": "infra"}}
-    assert inventory.exception_matches(entry, _pod("a", "shop", {"tier": "infra"}))
-    assert not inventory.exception_matches(entry, _pod("a", "other", {"tier": "infra"}))
-    assert not inventory.exception_matches(entry, _pod("a", "shop", {"app": "web"}))
+def test_rows_sort_by_subscription_group_and_name_ignoring_case():
+    rows = [{"subscriptionId": s, "resourceGroup": g, "name": n}
+            for s, g, n in (("b", "x", "a"), ("a", "Y", "b"), ("a", "y", "A"), ("a", "x", "z"))]
+    assert [(r["subscriptionId"], r["resourceGroup"], r["name"]) for r in sorted_rows(rows)] == [
+        ("a", "x", "z"), ("a", "y", "A"), ("a", "Y", "b"), ("b", "x", "a")]
 
 
-def test_relabel_puts_the_label_on_the_pod_template():
-    assert '"jobTemplate":{"spec":{"template":{"metadata"' in relabel("CronJob", "a", "n", "web")
-    assert relabel("Deployment", "a", "n", "web").endswith(
-        """-p '{"spec":{"template":{"metadata":{"labels":{"aadpodidbinding":"web"}}}}}'""")
+def test_a_resource_graph_record_gives_the_row_the_arm_listing_gives():
+    from azext_podidentity.fleet.rows import graph_row, pod_identity_row
+    cluster = {"id": "/subscriptions/AB-1/resourcegroups/MyGroup/providers/Microsoft.ContainerService/"
+                     "managedClusters/c1", "name": "c1", "location": "eastus",
+               "properties": {"podIdentityProfile": {"enabled": True, "userAssignedIdentities": [{}, {}]},
+                              "oidcIssuerProfile": {"enabled": True}}}
+    # what resource_graph.QUERY projects: Resource Graph lower-cases the subscription id
+    record = {"id": cluster["id"], "name": "c1", "subscriptionId": "ab-1", "location": "eastus",
+              "podIdentityEnabled": True, "podIdentities": 2, "podIdentityExceptions": None,
+              "oidcIssuerEnabled": True, "workloadIdentityEnabled": None}
+    assert graph_row(record, {"ab-1": "AB-1"}) == pod_identity_row(cluster, "AB-1")
 
 
-def _config(user):
-    return {"current-context": "c", "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u"}}],
-            "clusters": [{"name": "k", "cluster": {"server": "https://x"}}], "users": [{"name": "u", "user": user}]}
-
-
-def test_kubelogin_users_get_an_entra_token_for_their_server_id():
-    exec_user = {"exec": {"command": "kubelogin", "args": ["get-token", "--server-id", "abc"]}}
-    assert kubeconfig.connection(_config(exec_user)).server_id == "abc"
-    legacy = {"auth-provider": {"name": "azure", "config": {"apiserver-id": "def"}}}
-    assert kubeconfig.connection(_config(legacy)).server_id == "def"
-    other = {"exec": {"command": "aws", "args": ["eks", "get-token"]}}
-    connection = kubeconfig.connection(_config(other))
-    assert connection.server_id is None and connection.exec["command"] == "aws"
-
-
-def test_an_unknown_context_names_the_known_ones():
-    with pytest.raises(InvalidArgumentValueError, match=r"no context named 'x' .*\(contexts: c\)"):
-        kubeconfig.connection(_config({}), "x")
+def test_resource_graph_batches_and_quota_header():
+    from azext_podidentity.fleet import resource_graph
+    assert [len(b) for b in resource_graph.batches([str(i) for i in range(2500)])] == [1000, 1000, 500]
+    seconds = resource_graph._seconds  # pylint: disable=protected-access
+    assert seconds("00:01:05") == 65 and seconds("soon") == 0

@@ -1,0 +1,82 @@
+"""The pure parts of reading a cluster: matching, owners, the nearest selector, kubeconfig contexts."""
+import pytest
+from azure.cli.core.azclierror import InvalidArgumentValueError
+
+from azext_podidentity.cluster import inventory, kubeconfig
+from azext_podidentity.drift.cluster_causes import relabel
+
+
+def _pod(name, namespace, labels, owner=None):
+    meta = {"name": name, "namespace": namespace, "labels": labels, "uid": f"{namespace}-{name}"}
+    if owner:
+        meta["ownerReferences"] = [{"kind": owner[0], "name": owner[1], "controller": True}]
+    return {"metadata": meta, "spec": {}}
+
+
+def test_top_owner_walks_replicasets_to_deployments_and_jobs_to_cronjobs():
+    owners = {("ReplicaSet", "a", "api-1"): {"metadata": {"ownerReferences": [
+        {"kind": "Deployment", "name": "api", "controller": True}]}},
+        ("Job", "a", "nightly-1"): {"metadata": {"ownerReferences": [
+            {"kind": "CronJob", "name": "nightly", "controller": True}]}},
+        ("ReplicaSet", "a", "bare-rs"): {"metadata": {}}}
+    assert inventory.top_owner(_pod("p", "a", {}, ("ReplicaSet", "api-1")), owners) == ("Deployment", "api")
+    assert inventory.top_owner(_pod("p", "a", {}, ("Job", "nightly-1")), owners) == ("CronJob", "nightly")
+    assert inventory.top_owner(_pod("p", "a", {}, ("ReplicaSet", "bare-rs")), owners) == ("ReplicaSet", "bare-rs")
+    assert inventory.top_owner(_pod("p", "a", {}, ("StatefulSet", "db")), owners) == ("StatefulSet", "db")
+    assert inventory.top_owner(_pod("p", "a", {}), owners) == ("Pod", "p")
+
+
+@pytest.mark.parametrize("label,namespace,expected", [
+    ("web", "other", ("web", "shop", "only in the binding's own namespace")),
+    ("Web", "shop", ("web", "shop", "upper/lower case")),
+    ("wbe", "shop", ("web", "shop", "2 character(s)")),
+    ("payments-api", "shop", None),
+])
+def test_nearest_selector(label, namespace, expected):
+    near = inventory.nearest_selector(label, namespace, {("shop", "web"), ("shop", "jobs")})
+    if expected is None:
+        assert near is None
+    else:
+        assert (near["selector"], near["namespace"]) == expected[:2] and expected[2] in near["reason"]
+
+
+def test_matching_is_exact_and_within_the_namespace():
+    identities = [{"name": "web", "namespace": "shop"}, {"name": "w2", "namespace": "shop", "bindingSelector": "web"}]
+    pods = [_pod("a", "shop", {"aadpodidbinding": "web"}), _pod("b", "other", {"aadpodidbinding": "web"}),
+            _pod("c", "shop", {"aadpodidbinding": "web "})]
+    found = inventory.build(identities, [], pods, {}, {}, {})
+    assert [i["pods"] for i in found["podIdentities"]] == [1, 1]
+    assert sorted((u["namespace"], u["name"]) for u in found["unmatchedPods"]) == [("other", "b"), ("shop", "c")]
+
+
+def test_exception_matches_any_one_of_its_labels_in_its_namespace():
+    entry = {"name": "e", "namespace": "shop", "podLabels": {"app": "probe", "tier": "infra"}}
+    assert inventory.exception_matches(entry, _pod("a", "shop", {"tier": "infra"}))
+    assert not inventory.exception_matches(entry, _pod("a", "other", {"tier": "infra"}))
+    assert not inventory.exception_matches(entry, _pod("a", "shop", {"app": "web"}))
+
+
+def test_relabel_puts_the_label_on_the_pod_template():
+    assert '"jobTemplate":{"spec":{"template":{"metadata"' in relabel("CronJob", "a", "n", "web")
+    assert relabel("Deployment", "a", "n", "web").endswith(
+        """-p '{"spec":{"template":{"metadata":{"labels":{"aadpodidbinding":"web"}}}}}'""")
+
+
+def _config(user):
+    return {"current-context": "c", "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u"}}],
+            "clusters": [{"name": "k", "cluster": {"server": "https://x"}}], "users": [{"name": "u", "user": user}]}
+
+
+def test_kubelogin_users_get_an_entra_token_for_their_server_id():
+    exec_user = {"exec": {"command": "kubelogin", "args": ["get-token", "--server-id", "abc"]}}
+    assert kubeconfig.connection(_config(exec_user)).server_id == "abc"
+    legacy = {"auth-provider": {"name": "azure", "config": {"apiserver-id": "def"}}}
+    assert kubeconfig.connection(_config(legacy)).server_id == "def"
+    other = {"exec": {"command": "aws", "args": ["eks", "get-token"]}}
+    connection = kubeconfig.connection(_config(other))
+    assert connection.server_id is None and connection.exec["command"] == "aws"
+
+
+def test_an_unknown_context_names_the_known_ones():
+    with pytest.raises(InvalidArgumentValueError, match=r"no context named 'x' .*\(contexts: c\)"):
+        kubeconfig.connection(_config({}), "x")
