@@ -2,6 +2,8 @@
 import json
 import os
 
+import yaml
+
 from tests.e2e.cluster_workloads import (WORKLOAD_ID_LABEL, cronjob, deployment, namespaces_ready, pod, statefulset,
                                          wait_for_pods)
 from tests.e2e.helpers import pod_identity_args
@@ -180,6 +182,16 @@ def test_kubeconfig_and_context_errors(az, emulator, names, tmp_path):
     assert names.cluster in unknown.stderr
     good = az.ok(*base, "--kubeconfig", path, "--context", names.cluster)
     assert json.loads(good.stdout)["podIdentities"] == []
+    # a token the API server does not accept (expired, or another cluster's)
+    with open(path, encoding="utf-8") as f:
+        config = yaml.safe_load(f)
+    for user in config["users"]:
+        user["user"] = {"token": "expired"}
+    with open(path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(config, f)
+    rejected = az(*base, "--kubeconfig", path)
+    assert rejected.exit_code == 1 and "did not accept the credential (401" in rejected.stderr
+    assert "may have expired" in rejected.stderr
     # an unreachable server
     with open(path, encoding="utf-8") as f:
         text = f.read()
