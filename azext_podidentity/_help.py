@@ -98,7 +98,11 @@ long-summary: >-
   provisioning state. For the cluster: managed identity and kubenet consent. Every problem names the pod identity
   and the command that fixes it, in an order in which the fixes work one after another (several pod identities
   whose identities are gone get one 'prune' that removes them together). Only reads: the cluster once, then each
-  identity and its grants once. Exits 0
+  identity and its grants once. Then, with pod identity on, the cluster itself (the credential 'az aks
+  get-credentials' gets, the admin one, or a kubeconfig; through ARM's run command for a private cluster): pods
+  whose aadpodidbinding label matches no pod identity of their namespace (with the selector they most likely meant
+  and the fix), exceptions that exempt pods carrying a pod identity's selector, and NMI missing or not ready. When
+  the cluster cannot be read, a warning says so, clusterRead is false, and the ARM checks are still made. Exits 0
   when there is no problem, 1 when there is one (the report is printed first), so that a pipeline can gate on it.
 examples:
   - name: Check a cluster and show the problems with their fixes as a table.

@@ -34,7 +34,8 @@ def _create_update_arguments(self):
         c.argument("disable_pod_identity", action="store_true",
                    help="(PREVIEW) Disable pod identity addon. Removes every pod identity and exception of the "
                         "cluster, and the grants that 'az aks pod-identity add' created for them; asks for "
-                        "confirmation first unless --yes is given.")
+                        "confirmation first, naming the workloads whose running pods still use them, unless --yes "
+                        "is given.")
 
 
 def _pod_identity_arguments(self):

@@ -60,3 +60,29 @@ def test_stop_ends_every_process_it_started(tmp_path):
     assert len(codes) == 2 and None not in codes
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0  # nothing listens any more
+
+
+def test_an_emulated_clusters_control_plane_ends_when_the_emulator_is_killed(tmp_path):
+    """The emulator starts a control plane per cluster; killed outright (no chance to stop them), it still takes
+    them along: the kernel kills each when the thread that started it goes."""
+    import os
+    import signal
+
+    import psutil
+
+    from tests.harness.emulator_client import EmulatorClient, EmulatorProcess
+    process = EmulatorProcess(str(tmp_path / "cert"))
+    try:
+        client = EmulatorClient(process.url, process.cert)
+        client.seed_cluster("rg", "doomed")
+        client.cluster_kubectl("rg", "doomed", str(tmp_path)).run("get", "namespaces")
+        children = psutil.Process(process.proc.pid).children()
+        assert {os.path.basename(c.exe()) for c in children} == {"etcd", "kube-apiserver",
+                                                                 "kube-controller-manager"}
+        os.kill(process.proc.pid, signal.SIGKILL)
+        process.proc.wait()
+        gone, alive = psutil.wait_procs(children, timeout=30)
+        assert not alive, [c.pid for c in alive]
+        assert len(gone) == 3
+    finally:
+        process.stop()

@@ -7,7 +7,7 @@ certificate in ``system:masters``; ``kubeconfig`` points kubectl at it. ``contro
 kube-controller-manager (Deployments make ReplicaSets make Pods, namespaces get their ``default`` ServiceAccount,
 owners' deletion reaches what they own); ``authentication_config`` is a structured AuthenticationConfiguration
 (JWT issuers) kube-apiserver reads, and re-reads when ``write_authentication_config`` changes it. ``stop()`` ends
-every process it started; each also gets SIGTERM from the kernel when the process that started it dies.
+every process it started; each also gets SIGKILL from the kernel when the thread that started it ends.
 """
 import ctypes
 import datetime
@@ -55,10 +55,16 @@ def binary(name):
     return path
 
 
+# Looked up here, not in the child: between fork and exec another thread may hold the dynamic loader's lock, and a
+# dlopen there would wait for ever.
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+
+
 def _die_with_parent():
-    # PR_SET_PDEATHSIG (1): a control plane never outlives the emulator or test that started it, even when that
-    # one is killed outright.
-    ctypes.CDLL(None, use_errno=True).prctl(1, 15)
+    # PR_SET_PDEATHSIG (1) with SIGKILL (9): a control plane never outlives the emulator or test that started it,
+    # even when that one is killed outright. (SIGTERM is not enough: kube-apiserver's graceful shutdown waits for
+    # an etcd that is going at the same moment.)
+    _PRCTL(1, 9)
 
 
 def _free_port():
@@ -156,12 +162,18 @@ class ControlPlane:
         self.processes.append(process)
         return process
 
-    def start(self, timeout=120):
-        try:
-            self._start(timeout)
-        except BaseException:
-            self.stop()
-            raise
+    def start(self, timeout=120, attempts=3):
+        """Start, and wait until kube-apiserver is ready. The ports are free when chosen, but another process may
+        take one before etcd or kube-apiserver binds it: then the start is tried again on new ports."""
+        for attempt in range(attempts):
+            try:
+                self._start(timeout)
+                return self
+            except BaseException as ex:
+                self.stop()
+                self.processes = []
+                if attempt + 1 == attempts or "address already in use" not in str(ex):
+                    raise
         return self
 
     def _start(self, timeout):

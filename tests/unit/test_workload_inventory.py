@@ -80,3 +80,24 @@ def test_kubelogin_users_get_an_entra_token_for_their_server_id():
 def test_an_unknown_context_names_the_known_ones():
     with pytest.raises(InvalidArgumentValueError, match=r"no context named 'x' .*\(contexts: c\)"):
         kubeconfig.connection(_config({}), "x")
+
+
+def test_run_command_lines_become_the_objects_the_inventory_reads():
+    from azext_podidentity.cluster.run_command import parse_lines
+    line = "\t".join(["shop", "api-1", "u1", "web", "true", "ReplicaSet", "api-rs", "api-sa", "", "", ""])
+    daemonset = "\t".join(["kube-system", "nmi", "u2", "", "", "", "", "", "", "3", "2"])
+    (pod, nmi) = parse_lines(line + "\n" + daemonset + "\nnot a line\n")
+    assert pod["metadata"]["labels"] == {"aadpodidbinding": "web", "azure.workload.identity/use": "true"}
+    assert inventory.controller_of(pod) == {"kind": "ReplicaSet", "name": "api-rs", "controller": True}
+    assert pod["spec"]["serviceAccountName"] == "api-sa"
+    assert nmi["status"] == {"desiredNumberScheduled": 3, "numberReady": 2}
+
+
+def test_nmi_missing_or_not_ready_is_a_problem_with_its_fix():
+    from azext_podidentity.drift.cluster_causes import problems
+    empty = {"unmatchedPods": [], "exceptions": []}
+    assert problems("rg", "c", empty, [], {"desired": 0, "ready": 0}) == []
+    (missing,) = problems("rg", "c", empty, [], None)
+    assert "missing" in missing["problem"] and missing["fix"].endswith("--enable-pod-identity")
+    (partial,) = problems("rg", "c", empty, [], {"desired": 3, "ready": 1})
+    assert "ready on 1 of 3 nodes" in partial["problem"]
