@@ -196,7 +196,13 @@ long-summary: >-
   and an identity that would pass them is an error before any change. Pod identities are not removed: delete each
   one with 'az aks pod-identity delete' once its workloads run on Workload ID, then turn the add-on off. The
   cluster needs the OIDC issuer and workload identity ('az aks update --enable-oidc-issuer
-  --enable-workload-identity').
+  --enable-workload-identity'). Before any change, the cluster itself is read (as 'list-workloads' reads it) and
+  the output's 'workloads' lists, for each workload whose pods use a migrated pod identity, the change of its pod
+  template (a CronJob's jobTemplate, never spec.selector): the service account, the Workload ID label and
+  annotations, with the aadpodidbinding label kept so that pods keep an identity while they roll; workloads owned
+  by Helm, Argo CD or Flux are to be changed in their source; bare pods are to be re-created; and each
+  SecretProviderClass that still says usePodIdentity gets the client id. Nothing in the cluster is changed yet.
+  A cluster that cannot be read still gets the Azure half, with a warning.
 examples:
   - name: See what migrating every pod identity of a cluster would do, changing nothing.
     text: az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster --dry-run

@@ -153,7 +153,7 @@ def _pod_identity_arguments(self):
 def _cluster_access_arguments(self):
     """How the commands that read the cluster reach its API server."""
     for scope in ("aks pod-identity list-workloads", "aks pod-identity check", "aks pod-identity delete",
-                  "aks pod-identity prune"):
+                  "aks pod-identity prune", "aks pod-identity migrate"):
         with self.argument_context(scope) as c:
             c.argument("admin", options_list=["--admin", "-a"], action="store_true",
                        help="Read the cluster with its admin credential (a local account) instead of the user "

@@ -55,8 +55,14 @@ class ClusterApi:
     def __exit__(self, *_):
         self.close()
 
-    def list(self, resource, namespace=None, label_selector=None, group="", version="v1"):
-        """Every object of ``resource`` (all namespaces unless ``namespace``), PAGE at a time."""
+    def get(self, resource, namespace, name, group="", version="v1"):
+        """One object."""
+        base = f"/api/{version}" if not group else f"/apis/{group}/{version}"
+        return self._get(f"{base}/namespaces/{namespace}/{resource}/{name}", {}, ("get", resource, group, namespace))
+
+    def list(self, resource, namespace=None, label_selector=None, group="", version="v1", missing_ok=False):
+        """Every object of ``resource`` (all namespaces unless ``namespace``), PAGE at a time; with ``missing_ok``,
+        none when the API server does not serve the resource (its CRD is not installed)."""
         base = f"/api/{version}" if not group else f"/apis/{group}/{version}"
         path = f"{base}/namespaces/{namespace}/{resource}" if namespace else f"{base}/{resource}"
         params = {"limit": PAGE}
@@ -64,14 +70,14 @@ class ClusterApi:
             params["labelSelector"] = label_selector
         items = []
         while True:
-            page = self._get(path, params, ("list", resource, group, namespace))
+            page = self._get(path, params, ("list", resource, group, namespace), missing_ok)
             items.extend(page.get("items") or [])
             token = (page.get("metadata") or {}).get("continue")
             if not token:
                 return items
             params["continue"] = token
 
-    def _get(self, path, params, what):
+    def _get(self, path, params, what, missing_ok=False):
         import requests
         self.requests += 1
         try:
@@ -87,6 +93,8 @@ class ClusterApi:
                 "run from there, or pass --run-command to read it through ARM (az aks command invoke).") from ex
         if response.status_code == 200:
             return response.json()
+        if response.status_code == 404 and missing_ok:
+            return {"items": []}
         raise refusal(response.status_code, _message(response), what)
 
 

@@ -8,7 +8,12 @@ cluster and returns its output (capped at 512 kB by the service), so each list h
 output is cut down to the fields the inventory reads, one line per object. The user's Entra token goes along for
 clusters with Microsoft Entra integration, as `az aks command invoke` sends it.
 """
+import json
+
 from azure.cli.core.azclierror import AzureResponseError, ForbiddenError
+
+# the kinds the inventory lists, read through the compact template below
+_INVENTORY_KINDS = ("pods", "replicasets", "jobs", "serviceaccounts", "daemonsets")
 
 # one tab-separated line per object: what the inventory and the NMI check read, whatever the kind
 _FIELDS = ("{.metadata.namespace}", "{.metadata.name}", "{.metadata.uid}", "{.metadata.labels.aadpodidbinding}",
@@ -59,15 +64,26 @@ class RunCommandApi:
     def close(self):
         pass
 
-    def list(self, resource, namespace=None, label_selector=None, group="", version="v1"):
+    def list(self, resource, namespace=None, label_selector=None, group="", version="v1", missing_ok=False):
+        """As ClusterApi.list; but for the kinds the inventory reads, only the fields it reads (the output cap)."""
         del version  # kubectl picks the served version
         kind = f"{resource}.{group}" if group else resource
         scope = f"-n {namespace}" if namespace else "-A"
         selector = f" -l '{label_selector}'" if label_selector else ""
+        if resource not in _INVENTORY_KINDS:
+            logs = self._run(f"kubectl get {kind} {scope}{selector} -o json", ("list", resource, group, namespace),
+                             missing_ok)
+            return json.loads(logs).get("items") or [] if logs.strip() else []
         command = f"kubectl get {kind} {scope}{selector} -o jsonpath='{_TEMPLATE}'"
         return parse_lines(self._run(command, ("list", resource, group, namespace)))
 
-    def _run(self, command, what):
+    def get(self, resource, namespace, name, group="", version="v1"):
+        del version
+        kind = f"{resource}.{group}" if group else resource
+        return json.loads(self._run(f"kubectl get {kind} {name} -n {namespace} -o json",
+                                    ("get", resource, group, namespace)))
+
+    def _run(self, command, what, missing_ok=False):
         from azure.cli.core.profiles import ResourceType
         from azure.core.exceptions import HttpResponseError
 
@@ -90,6 +106,8 @@ class RunCommandApi:
                         "runcommand/action' on the cluster; or run from the cluster's network with --kubeconfig.") \
                 from ex
         logs = getattr(result, "logs", None) or ""
+        if getattr(result, "exit_code", 0) and missing_ok and "the server doesn't have a resource type" in logs:
+            return ""
         if getattr(result, "exit_code", 0):
             status = 403 if "forbidden" in logs.lower() else 500
             raise refusal(status, logs.strip()[-500:], what)

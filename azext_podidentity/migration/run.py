@@ -34,6 +34,7 @@ class Options:
     proxy_sidecar_port: int = None
     strategy: str = mp.AUTO
     no_wait: bool = False
+    access: object = None  # cluster.access.ClusterAccess: how to read the workloads (None: not read)
 
 
 def _issuer(cluster, resource_group_name, cluster_name):
@@ -206,7 +207,7 @@ def _to_bindings(cmd, items, identity_ids, crossed, bindings):
                                      "ran: a binding adds none", binding, tenant)
 
 
-def migrate(cmd, cluster, resource_group_name, cluster_name, options):
+def migrate(cmd, client, cluster, resource_group_name, cluster_name, options):
     from azext_podidentity.arm.identities import list_credentials
     from azext_podidentity.migration import identity_bindings
     from azext_podidentity.profile.writer import profile_of
@@ -225,6 +226,12 @@ def migrate(cmd, cluster, resource_group_name, cluster_name, options):
                      for key, identity_id in identity_ids.items()},
                     {key: _tenant(cmd, bindings, identity_ids[key]) for key, (strategy, _) in strategies.items()
                      if strategy == mp.IDENTITY_BINDING})
+    workloads = None
+    if options.access is not None:
+        from azext_podidentity.migration import cluster_half
+        # read before any change: a plan that cannot be read in full is seen before Azure is changed
+        workloads = cluster_half.plan(cmd, client, resource_group_name, cluster_name, profile_of(cluster), items,
+                                      options.access)
     _make_bindings(cmd, resource_group_name, cluster_name, items, options.dry_run, options.no_wait)
     crossed = _make_credentials(cmd, items, identity_ids, options.dry_run,
                                 cluster_bindings.available if options.strategy == mp.AUTO else None)
@@ -241,6 +248,8 @@ def migrate(cmd, cluster, resource_group_name, cluster_name, options):
               "nextSteps": mp.next_steps(items, resource_group_name, cluster_name, written)}
     if options.dry_run or not options.manifest_file:
         result["manifest"] = manifest
+    if workloads is not None:
+        result["workloads"] = workloads
     if options.proxy_sidecar:
         result["proxySidecarCaveats"] = list(mp.PROXY_SIDECAR_CAVEATS)
         logger.warning("--proxy-sidecar: %s", " ".join(mp.PROXY_SIDECAR_CAVEATS))

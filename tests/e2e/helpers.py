@@ -17,3 +17,10 @@ def grant_puts(emulator):
 
 def profile(emulator, names):
     return emulator.cluster(names.rg, names.cluster)["properties"].get("podIdentityProfile")
+
+
+def arm_writes(emulator):
+    """The ARM requests that change something. The POST for a cluster's credential (commands read the cluster's API
+    server with it) reads: it is left out."""
+    return [r for r in emulator.arm_requests() if r["method"] in ("PUT", "POST", "PATCH", "DELETE")
+            and "/listcluster" not in r["path"].lower()]

@@ -4,6 +4,8 @@ them (core `az aks identity-binding`); on one without, the same commands must fa
 import pytest
 import yaml
 
+from tests.e2e.helpers import arm_writes as writes
+
 AUDIENCE = "api://AzureADTokenExchange"
 
 
@@ -13,10 +15,6 @@ def migrate(names, *extra):
 
 def credentials(emulator, identity):
     return emulator.arm("GET", f"{identity['id']}/federatedIdentityCredentials")[2]["value"]
-
-
-def writes(emulator):
-    return [r for r in emulator.arm_requests() if r["method"] in ("PUT", "POST", "PATCH", "DELETE")]
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,8 @@ import re
 import pytest
 import yaml
 
+from tests.e2e.helpers import arm_writes as writes
+
 AUDIENCE = "api://AzureADTokenExchange"
 BINDING_NAME = re.compile(r"[a-z][a-z0-9]{0,63}")  # the REST specification's pattern for identityBindings
 
@@ -15,10 +17,6 @@ def migrate(names, *extra, cluster=None):
 
 def credentials(emulator, identity):
     return emulator.arm("GET", f"{identity['id']}/federatedIdentityCredentials")[2]["value"]
-
-
-def writes(emulator):
-    return [r for r in emulator.arm_requests() if r["method"] in ("PUT", "POST", "PATCH", "DELETE")]
 
 
 def fill(emulator, identity, count, prefix="elsewhere"):

@@ -2,6 +2,8 @@
 import yaml
 import pytest
 
+from tests.e2e.helpers import arm_writes as writes
+
 AUDIENCE = "api://AzureADTokenExchange"
 OTHER_SUBSCRIPTION = "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f"
 
@@ -20,10 +22,6 @@ def pod_identity(name, namespace, identity, selector=None):
 def credentials(emulator, identity):
     _, _, listed = emulator.arm("GET", f"{identity['id']}/federatedIdentityCredentials", api_version="2024-11-30")
     return listed["value"]
-
-
-def writes(emulator):
-    return [r for r in emulator.arm_requests() if r["method"] in ("PUT", "POST", "PATCH", "DELETE")]
 
 
 @pytest.fixture
