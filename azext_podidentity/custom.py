@@ -330,5 +330,5 @@ def aks_pod_identity_migrate(cmd, client, resource_group_name, cluster_name, ide
     cluster = get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers))
     selection = migration_run.Selection(identity_namespace, identity_name, service_account)
     return migration_run.migrate(cmd, client, cluster, resource_group_name, cluster_name, migration_run.Options(
-        selection, manifest_file, dry_run, proxy_sidecar, proxy_sidecar_port, strategy, no_wait,
-        access_for(cluster, admin, kubeconfig, context)))
+        selection, manifest_file, dry_run, proxy_sidecar, proxy_sidecar_port, strategy, no_wait),
+        access_for(cluster, admin, kubeconfig, context))

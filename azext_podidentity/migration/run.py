@@ -34,7 +34,6 @@ class Options:
     proxy_sidecar_port: int = None
     strategy: str = mp.AUTO
     no_wait: bool = False
-    access: object = None  # cluster.access.ClusterAccess: how to read the workloads (None: not read)
 
 
 def _issuer(cluster, resource_group_name, cluster_name):
@@ -207,31 +206,35 @@ def _to_bindings(cmd, items, identity_ids, crossed, bindings):
                                      "ran: a binding adds none", binding, tenant)
 
 
-def migrate(cmd, client, cluster, resource_group_name, cluster_name, options):
+def _workloads(cmd, client, cluster, resource_group_name, cluster_name, items, access):
+    if access is None:
+        return None
+    from azext_podidentity.migration import cluster_half
+    from azext_podidentity.profile.writer import profile_of
+    return cluster_half.plan(cmd, client, resource_group_name, cluster_name, profile_of(cluster), items, access)
+
+
+def migrate(cmd, client, cluster, resource_group_name, cluster_name, options, access=None):
+    """``access``: how to read the cluster's workloads (cluster.access.ClusterAccess), or None not to read them."""
     from azext_podidentity.arm.identities import list_credentials
     from azext_podidentity.migration import identity_bindings
     from azext_podidentity.profile.writer import profile_of
     issuer = _issuer(cluster, resource_group_name, cluster_name)
-    selection = options.selection
-    entries = mp.select(profile_of(cluster), selection.namespace, selection.name)
+    entries = mp.select(profile_of(cluster), options.selection.namespace, options.selection.name)
     identity_ids = {e["identity"]["resourceId"].lower(): e["identity"]["resourceId"] for e in entries}
     existing = {key: list_credentials(cmd, resource_id) for key, resource_id in identity_ids.items()}
-    demand = mp.credential_demand(entries, issuer, cluster_name, existing, selection.service_account)
+    demand = mp.credential_demand(entries, issuer, cluster_name, existing, options.selection.service_account)
     cluster_bindings = _ClusterBindings(cmd, resource_group_name, cluster_name)
     strategies = _strategies(cluster_bindings, demand, existing, options.strategy, identity_ids)
     bindings = cluster_bindings.known()
-    port = (options.proxy_sidecar_port or mp.DEFAULT_PROXY_PORT) if options.proxy_sidecar else None
-    items = mp.plan(entries, issuer, cluster_name, existing, selection.service_account, port, strategies,
-                    {key: identity_bindings.binding_for(bindings, identity_id)
-                     for key, identity_id in identity_ids.items()},
+    items = mp.plan(entries, issuer, cluster_name, existing, options.selection.service_account,
+                    (options.proxy_sidecar_port or mp.DEFAULT_PROXY_PORT) if options.proxy_sidecar else None,
+                    strategies, {key: identity_bindings.binding_for(bindings, identity_id)
+                                 for key, identity_id in identity_ids.items()},
                     {key: _tenant(cmd, bindings, identity_ids[key]) for key, (strategy, _) in strategies.items()
                      if strategy == mp.IDENTITY_BINDING})
-    workloads = None
-    if options.access is not None:
-        from azext_podidentity.migration import cluster_half
-        # read before any change: a plan that cannot be read in full is seen before Azure is changed
-        workloads = cluster_half.plan(cmd, client, resource_group_name, cluster_name, profile_of(cluster), items,
-                                      options.access)
+    # read before any change: what the cluster holds is seen before Azure is changed
+    workloads = _workloads(cmd, client, cluster, resource_group_name, cluster_name, items, access)
     _make_bindings(cmd, resource_group_name, cluster_name, items, options.dry_run, options.no_wait)
     crossed = _make_credentials(cmd, items, identity_ids, options.dry_run,
                                 cluster_bindings.available if options.strategy == mp.AUTO else None)

@@ -38,7 +38,7 @@ def owning_tool(obj):
         return f"Argo CD application '{argo.split(':')[0]}'"
     for key in ("kustomize.toolkit.fluxcd.io/name", "helm.toolkit.fluxcd.io/name"):
         if labels.get(key):
-            return f"Flux {key.split('.')[0]} '{labels[key]}'"
+            return f"Flux {key.split('.', maxsplit=1)[0]} '{labels[key]}'"
     return None
 
 
