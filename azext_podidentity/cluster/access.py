@@ -48,11 +48,16 @@ def open_api(cmd, client, resource_group, cluster_name, access):
     return ClusterApi(connection, credentials.bearer_token(cmd.cli_ctx, connection))
 
 
-def read_inventory(cmd, client, resource_group, cluster_name, profile, access):
+def inventory_of(api, profile):
+    """The inventory of the cluster ``api`` reads, for the pod identities and exceptions of ``profile``."""
     from azext_podidentity.cluster import reader
     from azext_podidentity.profile import edits
+    return reader.read(api, profile.get(edits.IDENTITIES) or [], profile.get(edits.EXCEPTIONS) or [])
+
+
+def read_inventory(cmd, client, resource_group, cluster_name, profile, access):
     with open_api(cmd, client, resource_group, cluster_name, access) as api:
-        return reader.read(api, profile.get(edits.IDENTITIES) or [], profile.get(edits.EXCEPTIONS) or [])
+        return inventory_of(api, profile)
 
 
 def read_in_cluster(cmd, client, resource_group, cluster_name, profile, access):
@@ -61,12 +66,9 @@ def read_in_cluster(cmd, client, resource_group, cluster_name, profile, access):
     from azure.cli.core.azclierror import AzCLIError
 
     from azext_podidentity.cluster import reader
-    from azext_podidentity.profile import edits
     try:
         with open_api(cmd, client, resource_group, cluster_name, access) as api:
-            return {"inventory": reader.read(api, profile.get(edits.IDENTITIES) or [],
-                                             profile.get(edits.EXCEPTIONS) or []),
-                    "nmi": reader.nmi_status(api)}
+            return {"inventory": inventory_of(api, profile), "nmi": reader.nmi_status(api)}
     except AzCLIError as ex:
         logger.warning("The cluster's API server could not be read, so only what ARM shows was checked: %s", ex)
         return {"error": str(ex)}

@@ -141,12 +141,6 @@ def build(pod_identities, exceptions, pods, owners, service_accounts, exempt_pod
     return {"podIdentities": identities, "unmatchedPods": unmatched, "exceptions": exempt}
 
 
-def exception_matches(entry, pod):
-    labels = _labels(pod)
-    return pod["metadata"].get("namespace") == entry["namespace"] and \
-        any(labels.get(k) == v for k, v in (entry.get("podLabels") or {}).items())
-
-
 def users_of(inventory, removed):
     """The workloads whose pods use the pod identities ``removed`` ((namespace, name) pairs): a list of
     (pod identity name, namespace, workload row)."""

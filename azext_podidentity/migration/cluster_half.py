@@ -16,13 +16,10 @@ def plan(cmd, client, resource_group, cluster_name, profile, items, access):
     {"read": False, "error"} (with a warning) when the cluster could not be read."""
     from azure.cli.core.azclierror import AzCLIError
 
-    from azext_podidentity.cluster import reader
-    from azext_podidentity.cluster.access import open_api
-    from azext_podidentity.profile import edits
+    from azext_podidentity.cluster.access import inventory_of, open_api
     try:
         with open_api(cmd, client, resource_group, cluster_name, access) as api:
-            found = reader.read(api, profile.get(edits.IDENTITIES) or [], profile.get(edits.EXCEPTIONS) or [])
-            return _plan(api, found, items)
+            return _plan(api, inventory_of(api, profile), items)
     except AzCLIError as ex:
         logger.warning("The cluster could not be read, so the plan covers only the Azure half; the workloads were "
                        "not looked at: %s", ex)

@@ -49,13 +49,6 @@ def test_matching_is_exact_and_within_the_namespace():
     assert sorted((u["namespace"], u["name"]) for u in found["unmatchedPods"]) == [("other", "b"), ("shop", "c")]
 
 
-def test_exception_matches_any_one_of_its_labels_in_its_namespace():
-    entry = {"name": "e", "namespace": "shop", "podLabels": {"app": "probe", "tier": "infra"}}
-    assert inventory.exception_matches(entry, _pod("a", "shop", {"tier": "infra"}))
-    assert not inventory.exception_matches(entry, _pod("a", "other", {"tier": "infra"}))
-    assert not inventory.exception_matches(entry, _pod("a", "shop", {"app": "web"}))
-
-
 def test_relabel_puts_the_label_on_the_pod_template():
     assert '"jobTemplate":{"spec":{"template":{"metadata"' in relabel("CronJob", "a", "n", "web")
     assert relabel("Deployment", "a", "n", "web").endswith(
@@ -101,3 +94,28 @@ def test_nmi_missing_or_not_ready_is_a_problem_with_its_fix():
     assert "missing" in missing["problem"] and missing["fix"].endswith("--enable-pod-identity")
     (partial,) = problems("rg", "c", empty, [], {"desired": 3, "ready": 1})
     assert "ready on 1 of 3 nodes" in partial["problem"]
+
+
+class _Listed:
+    """Objects as an API server lists them: ``labelSelector`` "k" (label present) or "k=v", within a namespace."""
+
+    def __init__(self, pods):
+        self.pods = pods
+
+    def list(self, resource, namespace=None, label_selector=None, group="", version="v1"):
+        del group, version
+        if resource != "pods":
+            return []
+        key, _, value = (label_selector or "").partition("=")
+        return [p for p in self.pods if (namespace is None or p["metadata"]["namespace"] == namespace)
+                and (not key or (key in p["metadata"]["labels"] and (not value or
+                                                                     p["metadata"]["labels"][key] == value)))]
+
+
+def test_an_exception_exempts_pods_with_any_one_of_its_labels_in_its_namespace():
+    from azext_podidentity.cluster import reader
+    entry = {"name": "e", "namespace": "shop", "podLabels": {"app": "probe", "tier": "infra"}}
+    api = _Listed([_pod("infra", "shop", {"tier": "infra"}), _pod("elsewhere", "other", {"tier": "infra"}),
+                   _pod("web", "shop", {"app": "web"}), _pod("probe", "shop", {"app": "probe", "tier": "infra"})])
+    (exempt,) = reader.read(api, [], [entry])["exceptions"]
+    assert sorted(w["name"] for w in exempt["workloads"]) == ["infra", "probe"]
