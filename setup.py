@@ -4,7 +4,7 @@
 # --------------------------------------------------------------------------------------------
 from setuptools import find_packages, setup
 
-VERSION = "1.0.0b5"
+VERSION = "1.0.0b6"
 
 CLASSIFIERS = [
     "Development Status :: 4 - Beta",

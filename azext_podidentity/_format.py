@@ -22,6 +22,12 @@ def pod_identity_exceptions_table(result):
 
 
 def migration_table(result):
+    """The pod identities' Azure half; with --workloads verify, remove-pod-identity-label or undo, one row per
+    workload (what its pods show, or what was done to it)."""
+    if isinstance((result or {}).get("workloads"), list):
+        return [{"Kind": w["kind"], "Namespace": w.get("namespace"), "Name": w["name"],
+                 "Status": w.get("status") or w.get("result"),
+                 "Reason": w.get("reason") or "; ".join(w.get("kept") or []) or ""} for w in result["workloads"]]
     return [{"Name": i["name"], "Namespace": i["namespace"], "ServiceAccount": i["serviceAccount"],
              "Strategy": i.get("strategy"), "CredentialName": i["credentialName"], "Action": i["action"]}
             for i in (result or {}).get("podIdentities") or []]

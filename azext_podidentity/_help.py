@@ -201,8 +201,18 @@ long-summary: >-
   template (a CronJob's jobTemplate, never spec.selector): the service account, the Workload ID label and
   annotations, with the aadpodidbinding label kept so that pods keep an identity while they roll; workloads owned
   by Helm, Argo CD or Flux are to be changed in their source; bare pods are to be re-created; and each
-  SecretProviderClass that still says usePodIdentity gets the client id. Nothing in the cluster is changed yet.
-  A cluster that cannot be read still gets the Azure half, with a warning.
+  SecretProviderClass that still says usePodIdentity gets the client id. Nothing in the cluster is changed by
+  default, and a cluster that cannot be read still gets the Azure half, with a warning. --workloads changes the
+  workloads too, in stages, with the user's own cluster credential and after a confirmation that lists them:
+  add-workload-id (stage one) applies, after the Azure half, the ServiceAccounts (and the RBAC objects of
+  identity bindings), the SecretProviderClasses and each pod template through server-side apply with the field
+  manager 'azext-podidentity' (a field another manager set to another value is reported as a conflict, and that
+  object left unchanged, unless --force-conflicts); the aadpodidbinding label stays, so pods keep an identity while
+  they roll. verify reads the pods of the changed workloads: migrated, rollout pending, not mutated (with why) or
+  no pods. remove-pod-identity-label (stage two) removes the label from the workloads verified as migrated.
+  undo restores the workloads and SecretProviderClasses as they were. What a stage changed is recorded on each
+  object (annotation azext-podidentity.azure.com/migration), so re-runs change nothing and undo works from any
+  machine. An object left unchanged makes the command fail after the others were changed.
 examples:
   - name: See what migrating every pod identity of a cluster would do, changing nothing.
     text: az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster --dry-run
@@ -219,6 +229,18 @@ examples:
     text: |
       az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster \\
           --strategy identity-binding --manifest-file workload-identity.yaml
+  - name: Move one namespace's workloads in stages, unattended (a pipeline), checking in between.
+    text: |
+      az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --workloads add-workload-id --yes
+      az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --workloads verify -o table
+      az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --workloads remove-pod-identity-label --yes
+  - name: Go back to pod identity for the workloads of one namespace.
+    text: |
+      az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster \\
+          --namespace my-app --workloads undo --yes
   - name: Migrate workloads that run an old Azure SDK, with the proxy sidecar (Linux pods, not for production).
     text: |
       az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster \\

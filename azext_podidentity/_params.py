@@ -42,7 +42,6 @@ def _pod_identity_arguments(self):
     from azure.cli.core.commands.parameters import get_enum_type, resource_group_name_type
 
     from azext_podidentity.fleet.scan import ENGINES
-    from azext_podidentity.migration.plan import STRATEGIES
 
     with self.argument_context("aks pod-identity") as c:
         c.argument("resource_group_name", resource_group_name_type)
@@ -105,6 +104,29 @@ def _pod_identity_arguments(self):
                         "ARM's a little). auto (default): ARM for up to 24 subscriptions, Resource Graph past that. "
                         "Subscriptions that Resource Graph does not answer for are listed through ARM.")
 
+    _migrate_arguments(self)
+
+    for scope in ("aks pod-identity exception add", "aks pod-identity exception update",
+                  "aks pod-identity exception delete"):
+        with self.argument_context(scope) as c:
+            c.argument("exc_name", options_list=["--name", "-n"],
+                       help="The pod identity exception name: a DNS subdomain name (RFC 1123).")
+            c.argument("exc_namespace", options_list=["--namespace"],
+                       help="The Kubernetes namespace of the pods the exception applies to: a DNS label (RFC 1123).")
+    for scope in ("aks pod-identity exception add", "aks pod-identity exception update"):
+        with self.argument_context(scope) as c:
+            c.argument("pod_labels", options_list=["--pod-labels"], nargs="+",
+                       help="Space-separated labels in key=value form. Pods of the namespace with any one of "
+                            "these labels reach the Instance Metadata Service without interception. On update they "
+                            "replace the exception's labels.")
+
+
+def _migrate_arguments(self):
+    from azure.cli.core.commands.parameters import get_enum_type
+
+    from azext_podidentity.migration.plan import STRATEGIES
+    from azext_podidentity.migration.stage_flow import STAGES as WORKLOAD_STAGES
+
     with self.argument_context("aks pod-identity migrate") as c:
         c.argument("identity_namespace", options_list=["--namespace"],
                    help="Migrate only the pod identities of this Kubernetes namespace.")
@@ -134,20 +156,25 @@ def _pod_identity_arguments(self):
                         "identity, sharing the identity's single AKS-managed credential. auto (default): "
                         "credentials while the identity keeps one of its 20 free, an identity binding past that "
                         "or when the identity already has AKS's binding credential.")
-
-    for scope in ("aks pod-identity exception add", "aks pod-identity exception update",
-                  "aks pod-identity exception delete"):
-        with self.argument_context(scope) as c:
-            c.argument("exc_name", options_list=["--name", "-n"],
-                       help="The pod identity exception name: a DNS subdomain name (RFC 1123).")
-            c.argument("exc_namespace", options_list=["--namespace"],
-                       help="The Kubernetes namespace of the pods the exception applies to: a DNS label (RFC 1123).")
-    for scope in ("aks pod-identity exception add", "aks pod-identity exception update"):
-        with self.argument_context(scope) as c:
-            c.argument("pod_labels", options_list=["--pod-labels"], nargs="+",
-                       help="Space-separated labels in key=value form. Pods of the namespace with any one of "
-                            "these labels reach the Instance Metadata Service without interception. On update they "
-                            "replace the exception's labels.")
+        c.argument("workloads", options_list=["--workloads"], arg_type=get_enum_type(WORKLOAD_STAGES),
+                   help="What to do with the workloads in the cluster. plan (default): read them and show each "
+                        "one's change; change none. add-workload-id (stage one): after the Azure half, apply the "
+                        "ServiceAccounts, the SecretProviderClasses and each workload's pod template, keeping the "
+                        "aadpodidbinding label. verify: read the pods of the changed workloads and say per "
+                        "workload whether it runs on Workload ID. remove-pod-identity-label (stage two): remove the "
+                        "label from the workloads verified as migrated. undo: restore what the migration changed "
+                        "on the workloads and SecretProviderClasses.")
+        c.argument("yes", options_list=["--yes", "-y"], action="store_true",
+                   help="Change the workloads without asking (stages add-workload-id, remove-pod-identity-label, "
+                        "undo). Without a terminal and without --yes, nothing is changed.")
+        c.argument("force_conflicts", options_list=["--force-conflicts"], action="store_true",
+                   help="With --workloads add-workload-id: take over the fields another field manager set to other "
+                        "values instead of reporting them as conflicts. That manager's next apply reverts them "
+                        "unless its source is changed too; undo restores the values from before.")
+        c.argument("patch_tool_owned", options_list=["--patch-tool-owned"], action="store_true",
+                   help="With --workloads add-workload-id: patch the workloads that Helm, Argo CD or Flux own too "
+                        "(by default the plan names what to change in their source, since their next sync "
+                        "reverts a patch).")
 
 
 def _cluster_access_arguments(self):

@@ -113,4 +113,25 @@ def validate_migrate(namespace):
         if os.path.isdir(namespace.manifest_file) or not os.path.isdir(folder):
             raise InvalidOptionValue(f"--manifest-file {namespace.manifest_file!r} is invalid: it must be a file "
                                      "path in an existing folder.")
+    _migrate_stage(namespace)
     _common(namespace)
+
+
+def _migrate_stage(namespace):
+    """The options that only some stages of --workloads take."""
+    stage = namespace.workloads
+    only_stage_one = [option for option, given in (("--force-conflicts", namespace.force_conflicts),
+                                                   ("--patch-tool-owned", namespace.patch_tool_owned)) if given]
+    if only_stage_one and stage != "add-workload-id":
+        raise InvalidOptionValue(f"{' and '.join(only_stage_one)} change how stage one applies: use with "
+                                 "--workloads add-workload-id.")
+    if namespace.yes and stage in ("plan", "verify"):
+        raise InvalidOptionValue(f"--yes confirms a change of the workloads; --workloads {stage} changes none.")
+    if stage in ("verify", "remove-pod-identity-label", "undo"):
+        azure_half = [option for option, given in (
+            ("--service-account", namespace.service_account), ("--manifest-file", namespace.manifest_file),
+            ("--proxy-sidecar", namespace.proxy_sidecar), ("--strategy", namespace.strategy not in (None, "auto")),
+            ("--no-wait", namespace.no_wait)) if given]
+        if azure_half:
+            raise InvalidOptionValue(f"{', '.join(azure_half)} belong to the Azure half of the migration, which "
+                                     f"--workloads {stage} does not touch: leave them out.")

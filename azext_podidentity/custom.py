@@ -324,11 +324,13 @@ def aks_pod_identity_exception_list(cmd, client, resource_group_name, cluster_na
 def aks_pod_identity_migrate(cmd, client, resource_group_name, cluster_name, identity_namespace=None,
                              identity_name=None, service_account=None, manifest_file=None, dry_run=False,
                              proxy_sidecar=False, proxy_sidecar_port=None, strategy="auto", no_wait=False,
+                             workloads="plan", yes=False, force_conflicts=False, patch_tool_owned=False,
                              admin=False, kubeconfig=None, context=None, aks_custom_headers=None):
     from azext_podidentity.cluster.access import access_for
     from azext_podidentity.migration import run as migration_run
     cluster = get_cluster(_target(cmd, client, resource_group_name, cluster_name, aks_custom_headers))
-    selection = migration_run.Selection(identity_namespace, identity_name, service_account)
-    return migration_run.migrate(cmd, client, cluster, resource_group_name, cluster_name, migration_run.Options(
-        selection, manifest_file, dry_run, proxy_sidecar, proxy_sidecar_port, strategy, no_wait),
+    return migration_run.run(cmd, client, cluster, resource_group_name, cluster_name, migration_run.Options(
+        migration_run.Selection(identity_namespace, identity_name, service_account), manifest_file, dry_run,
+        migration_run.sidecar_port(proxy_sidecar, proxy_sidecar_port), strategy, no_wait,
+        migration_run.Staging(workloads, yes, force_conflicts, patch_tool_owned)),
         access_for(cluster, admin, kubeconfig, context))

@@ -1,7 +1,8 @@
 # --------------------------------------------------------------------------------------------
 # Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-"""A small client of the Kubernetes API: list (paged) and get, over `requests`, which azure-cli already loads.
+"""A small client of the Kubernetes API: list (paged), get, server-side apply and JSON patch, over `requests`,
+which azure-cli already loads.
 
 Why not the `kubernetes` package: docs/cluster-side.md ("The Kubernetes client") gives the measurements (37.0.2
 brings aiohttp and pydantic, 15 more packages and about 170 MB into every install, and takes 0.2 s to import).
@@ -57,8 +58,37 @@ class ClusterApi:
 
     def get(self, resource, namespace, name, group="", version="v1"):
         """One object."""
-        base = f"/api/{version}" if not group else f"/apis/{group}/{version}"
-        return self._get(f"{base}/namespaces/{namespace}/{resource}/{name}", {}, ("get", resource, group, namespace))
+        return self._get(_object_path(resource, namespace, name, group, version), {},
+                         ("get", resource, group, namespace))
+
+    def apply(self, resource, body, group="", version="v1", field_manager=None, force=False, dry_run=False):
+        """Server-side apply of ``body`` by ``field_manager``: the object as the API server has it afterwards.
+        Raises ApplyConflict when a field another manager owns would change (unless ``force``)."""
+        meta = body["metadata"]
+        params = {"fieldManager": field_manager, "force": "true" if force else "false"}
+        return self._write(_object_path(resource, meta.get("namespace"), meta["name"], group, version), params,
+                           body, "application/apply-patch+yaml", ("apply", resource, group, meta.get("namespace")),
+                           dry_run)
+
+    def json_patch(self, resource, namespace, name, ops, group="", version="v1", field_manager=None,
+                   dry_run=False):
+        """A JSON patch (RFC 6902) of one object; its ``test`` operations make it fail (ApplyConflict) when the
+        object changed since it was read."""
+        return self._write(_object_path(resource, namespace, name, group, version), {"fieldManager": field_manager},
+                           ops, "application/json-patch+json", ("patch", resource, group, namespace), dry_run)
+
+    def _write(self, path, params, body, content_type, what, dry_run):
+        import json
+        if dry_run:
+            params = dict(params, dryRun="All")
+        response = self._send("patch", path, params, data=json.dumps(body),
+                              headers={"Content-Type": content_type})
+        if response.status_code in (200, 201):
+            return response.json()
+        status = _status(response)
+        if response.status_code == 409 or (response.status_code == 422 and "test operation" in status["message"]):
+            raise ApplyConflict(status, what)
+        raise refusal(response.status_code, status["message"], what)
 
     def list(self, resource, namespace=None, label_selector=None, group="", version="v1", missing_ok=False):
         """Every object of ``resource`` (all namespaces unless ``namespace``), PAGE at a time; with ``missing_ok``,
@@ -78,24 +108,60 @@ class ClusterApi:
             params["continue"] = token
 
     def _get(self, path, params, what, missing_ok=False):
+        response = self._send("get", path, params)
+        if response.status_code == 200:
+            return response.json()
+        if response.status_code == 404 and missing_ok:
+            return {"items": []}
+        raise refusal(response.status_code, _message(response), what)
+
+    def _send(self, method, path, params, **kwargs):
         import requests
         self.requests += 1
         try:
-            response = self.session.get(self.connection.server.rstrip("/") + path, params=params,
-                                        timeout=self.timeout)
+            return self.session.request(method, self.connection.server.rstrip("/") + path, params=params,
+                                        timeout=self.timeout, **kwargs)
         except requests.exceptions.SSLError as ex:
             raise AzureConnectionError(f"The API server of context '{self.connection.context}' "
                                        f"({self.connection.server}) failed the TLS check: {ex}") from ex
         except requests.exceptions.RequestException as ex:
             raise AzureConnectionError(
                 f"The API server of context '{self.connection.context}' ({self.connection.server}) could not be "
-                f"reached: {type(ex).__name__}. A private cluster's API server is reachable only from its network: "
-                "run from there, or pass --run-command to read it through ARM (az aks command invoke).") from ex
-        if response.status_code == 200:
-            return response.json()
-        if response.status_code == 404 and missing_ok:
-            return {"items": []}
-        raise refusal(response.status_code, _message(response), what)
+                f"reached: {type(ex).__name__}. An API server behind authorized IP ranges or a private endpoint is "
+                "reachable only from its network: run from there. (A private cluster without --kubeconfig is read "
+                "through ARM's run command instead.)") from ex
+
+
+def _object_path(resource, namespace, name, group, version):
+    base = f"/api/{version}" if not group else f"/apis/{group}/{version}"
+    where = f"/namespaces/{namespace}" if namespace else ""
+    return f"{base}{where}/{resource}/{name}"
+
+
+class ApplyConflict(AzureResponseError):
+    """The API server refused a change because another field manager owns a field it would change (409), or
+    because the object changed since it was read (a failed JSON patch test). ``fields``: [{"field", "manager"}]."""
+
+    def __init__(self, status, what):
+        self.fields = [{"field": c.get("field"), "manager": _manager(c.get("message") or "")}
+                       for c in (status.get("details") or {}).get("causes") or []
+                       if c.get("reason") == "FieldManagerConflict"]
+        super().__init__(status["message"])
+        self.what = what
+
+
+def _manager(message):
+    # 'conflict with "kubectl-client-side-apply" using apps/v1'
+    parts = message.split('"')
+    return parts[1] if len(parts) > 2 else message
+
+
+def _status(response):
+    try:
+        status = response.json()
+    except ValueError:
+        return {"message": response.text}
+    return status if isinstance(status, dict) and status.get("message") else {"message": response.text}
 
 
 def _message(response):
@@ -108,6 +174,7 @@ def _message(response):
 def refusal(status, message, what):
     """The error for an API server's refusal of ``what`` (verb, resource, group, namespace)."""
     verb, resource, group, namespace = what
+    verb = "patch" if verb == "apply" else verb  # the RBAC verb of a server-side apply
     where = f"in namespace '{namespace}'" if namespace else "in all namespaces"
     resource_name = f"{resource}.{group}" if group else resource
     if status == 401:
@@ -115,8 +182,9 @@ def refusal(status, message, what):
                                  "expired or be for another cluster: run the command again (it gets a new one), or "
                                  "renew the kubeconfig with 'az aks get-credentials'.")
     if status == 403:
+        role = "view" if verb in ("get", "list") else "edit"
         return ForbiddenError(f"The API server refused to {verb} {resource_name} {where}: the signed-in user lacks "
                               f"'{verb}' on '{resource_name}' {where} ({message}). Ask for a role that grants it "
-                              "(for example the built-in 'view' ClusterRole), or pass --admin where the cluster "
+                              f"(for example the built-in '{role}' ClusterRole), or pass --admin where the cluster "
                               "allows local accounts.")
     return AzureResponseError(f"The API server answered {status} to {verb} {resource_name} {where}: {message}")

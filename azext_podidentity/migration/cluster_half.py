@@ -1,8 +1,12 @@
 # --------------------------------------------------------------------------------------------
 # Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-"""Reading what the in-cluster half of a migration needs: the inventory, each workload to change (one GET per
-workload, so requests grow with the workloads, not the pods), and the SecretProviderClasses they mount."""
+"""Reading what the in-cluster half of a migration needs: the inventory (the pods that carry the label), the
+Deployments, StatefulSets, DaemonSets and CronJobs (one list each: a workload whose template carries the label is
+found with no pod running, as a CronJob between runs is), a GET for each other workload kind a pod belongs to, and
+the SecretProviderClasses of the namespaces whose workloads mount one."""
+from dataclasses import dataclass, field
+
 from knack.log import get_logger
 
 from azext_podidentity.migration import workload_changes as wc
@@ -11,42 +15,89 @@ logger = get_logger(__name__)
 SPC = ("secretproviderclasses", "secrets-store.csi.x-k8s.io")
 
 
-def plan(cmd, client, resource_group, cluster_name, profile, items, access):
-    """{"read": True, "changes", "secretProviderClasses"} for the migrated pod identities' workloads, or
-    {"read": False, "error"} (with a warning) when the cluster could not be read."""
+@dataclass
+class Planned:
+    """``output``: {"read": True, "changes", "secretProviderClasses"}, or {"read": False, "error"}; the objects as
+    read, for the stage that changes them: ``objects`` (kind, namespace, name) -> workload, ``classes``
+    (namespace, name) -> SecretProviderClass."""
+    output: dict
+    objects: dict = field(default_factory=dict)
+    classes: dict = field(default_factory=dict)
+
+
+def plan(cmd, client, resource_group, cluster_name, profile, items, access, patch_owned=False):
+    """The plan for the migrated pod identities' workloads; when the cluster could not be read, a warning and a
+    plan of the Azure half only."""
     from azure.cli.core.azclierror import AzCLIError
 
-    from azext_podidentity.cluster.access import inventory_of, open_api
+    from azext_podidentity.cluster.access import open_api
     try:
         with open_api(cmd, client, resource_group, cluster_name, access) as api:
-            return _plan(api, inventory_of(api, profile), items)
+            return plan_with(api, profile, items, patch_owned)
     except AzCLIError as ex:
         logger.warning("The cluster could not be read, so the plan covers only the Azure half; the workloads were "
                        "not looked at: %s", ex)
-        return {"read": False, "error": str(ex)}
+        return Planned({"read": False, "error": str(ex)})
 
 
-def _plan(api, found, items):
+def plan_with(api, profile, items, patch_owned=False):
+    """The plan, read through ``api``; ``patch_owned``: patch the workloads a tool owns too."""
+    from azext_podidentity.cluster.access import inventory_of
+    return _plan(api, inventory_of(api, profile), items, patch_owned)
+
+
+def _templates(api):
+    """The workloads of the patched kinds, (kind, namespace, name) -> object (kind and apiVersion filled in)."""
+    objects = {}
+    for kind in wc.PATCHED_KINDS:
+        resource, group = wc.RESOURCES[kind]
+        for obj in api.list(resource, group=group):
+            objects[(kind, obj["metadata"]["namespace"], obj["metadata"]["name"])] = dict(
+                obj, kind=kind, apiVersion=f"{group}/v1")
+    return objects
+
+
+def _rows(item, found, templates):
+    """The workloads of one migration item: those whose pods carry its selector, and those of the patched kinds
+    whose pod template does (with no pod running)."""
     by_identity = {(i["namespace"], i["name"]): i for i in found["podIdentities"]}
-    changes, spc_changes, classes, seen = [], [], {}, set()
+    rows = list((by_identity.get((item["namespace"], item["name"])) or {}).get("workloads") or [])
+    seen = {(r["kind"], r["namespace"], r["name"]) for r in rows}
+    selector = item["podChanges"]["removeLabels"][wc.POD_IDENTITY_LABEL]
+    for (kind, namespace, name), obj in sorted(templates.items()):
+        labels = (wc.pod_template(obj).get("metadata") or {}).get("labels") or {}
+        if namespace == item["namespace"] and labels.get(wc.POD_IDENTITY_LABEL) == selector and \
+                (kind, namespace, name) not in seen:
+            rows.append({"kind": kind, "namespace": namespace, "name": name, "pods": 0})
+    return rows
+
+
+def _plan(api, found, items, patch_owned):
+    templates = _templates(api)
+    changes, spc_changes, classes, objects, planned_classes = [], [], {}, {}, {}
     for item in items:
-        for row in (by_identity.get((item["namespace"], item["name"])) or {}).get("workloads") or []:
+        for row in _rows(item, found, templates):
             if row["kind"] not in wc.RESOURCES:
                 changes.append({"kind": row["kind"], "name": row["name"], "namespace": row["namespace"],
                                 "pods": row["pods"], "podIdentity": item["name"], "action": "change by hand",
                                 "note": f"Pods of a {row['kind']}: change its pod template as listed for the "
                                         "others."})
                 continue
-            resource, group = wc.RESOURCES[row["kind"]]
-            obj = api.get(resource, row["namespace"], row["name"], group)
-            changes.append(wc.workload_change(row, obj, item))
+            key = (row["kind"], row["namespace"], row["name"])
+            if key not in templates:
+                resource, group = wc.RESOURCES[row["kind"]]
+                templates[key] = api.get(resource, row["namespace"], row["name"], group)
+            obj = objects[key] = templates[key]
+            changes.append(wc.workload_change(row, obj, item, patch_owned))
             for name in wc.secret_provider_classes_used(obj, row["kind"]):
                 if row["namespace"] not in classes:
                     classes[row["namespace"]] = {c["metadata"]["name"]: c for c in api.list(
                         SPC[0], namespace=row["namespace"], group=SPC[1], missing_ok=True)}
                 spc = classes[row["namespace"]].get(name)
                 change = spc and wc.secret_provider_class_change(spc, item["clientId"], item.get("tenantId"))
-                if change and (row["namespace"], name) not in seen:
-                    seen.add((row["namespace"], name))
+                if change and (row["namespace"], name) not in planned_classes:
+                    planned_classes[(row["namespace"], name)] = dict(spc, kind="SecretProviderClass",
+                                                                     apiVersion=f"{SPC[1]}/v1")
                     spc_changes.append(dict(change, usedBy=f"{row['kind']}/{row['name']}"))
-    return {"read": True, "changes": changes, "secretProviderClasses": spc_changes}
+    return Planned({"read": True, "changes": changes, "secretProviderClasses": spc_changes}, objects,
+                   planned_classes)

@@ -311,22 +311,44 @@ def _binding_rbac(identity_items):
     return role, bindings
 
 
-def manifest(items):
-    """Multi-document YAML: one ServiceAccount per namespace and account, preceded by the change its pods need; then,
-    for each identity used through an identity binding, its ClusterRole and ClusterRoleBindings."""
-    import yaml
-    documents, by_account, by_binding = [], {}, {}
+def _service_account(users):
+    first = users[0]
+    annotations = {CLIENT_ID_ANNOTATION: first["clientId"]}
+    if first.get("strategy") == IDENTITY_BINDING and first.get("tenantId"):
+        annotations[TENANT_ID_ANNOTATION] = first["tenantId"]
+    return {"apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": {"name": first["serviceAccount"], "namespace": first["namespace"],
+                         "annotations": annotations}}
+
+
+def _grouped(items):
+    by_account, by_binding = {}, {}
     for item in items:
         by_account.setdefault((item["namespace"], item["serviceAccount"]), []).append(item)
         if item.get("strategy") == IDENTITY_BINDING:
             by_binding.setdefault(item["identityResourceId"].lower(), []).append(item)
+    return by_account, by_binding
+
+
+def cluster_objects(items):
+    """The Kubernetes objects the migration needs besides the workloads: one ServiceAccount per namespace and
+    account, then the ClusterRole and ClusterRoleBindings of each identity used through an identity binding."""
+    by_account, by_binding = _grouped(items)
+    objects = [_service_account(users) for users in by_account.values()]
+    for identity_items in by_binding.values():
+        role, bindings = _binding_rbac(identity_items)
+        objects += [role] + bindings
+    return objects
+
+
+def manifest(items):
+    """Multi-document YAML: one ServiceAccount per namespace and account, preceded by the change its pods need; then,
+    for each identity used through an identity binding, its ClusterRole and ClusterRoleBindings."""
+    import yaml
+    documents = []
+    by_account, by_binding = _grouped(items)
     for (namespace, account_name), users in by_account.items():
         first = users[0]
-        annotations = {CLIENT_ID_ANNOTATION: first["clientId"]}
-        if first.get("strategy") == IDENTITY_BINDING and first.get("tenantId"):
-            annotations[TENANT_ID_ANNOTATION] = first["tenantId"]
-        account = {"apiVersion": "v1", "kind": "ServiceAccount",
-                   "metadata": {"name": account_name, "namespace": namespace, "annotations": annotations}}
         lines = []
         for item in users:
             selector = item["podChanges"]["removeLabels"][POD_IDENTITY_LABEL]
@@ -338,7 +360,7 @@ def manifest(items):
             if item["podChanges"].get("containerEnv"):
                 lines.append(f"#   in the containers that use this identity, set AZURE_CLIENT_ID={item['clientId']} "
                              f"(this ServiceAccount carries the client id of '{first['name']}')")
-        lines.append(yaml.safe_dump(account, default_flow_style=False, sort_keys=False))
+        lines.append(yaml.safe_dump(_service_account(users), default_flow_style=False, sort_keys=False))
         documents.append("\n".join(lines))
     for identity_items in by_binding.values():
         role, bindings = _binding_rbac(identity_items)

@@ -7,12 +7,12 @@ Reads first (the cluster, each identity's credentials, and the cluster's identit
 needed), plans (``migration_plan``, pure: every check before any change), then writes: an identity binding per
 identity that uses one (reused when the cluster has one for it), and one credential at a time for the others.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from knack.log import get_logger
 
 from azext_podidentity.arm.sdk_models import to_rest
-from azext_podidentity.migration import plan as mp
+from azext_podidentity.migration import plan as mp, stage_flow as stages
 
 logger = get_logger(__name__)
 
@@ -26,14 +26,23 @@ class Selection:
 
 
 @dataclass
+class Staging:
+    """What to do in the cluster (``workloads``: a stage_flow stage), and how."""
+    workloads: str = stages.PLAN
+    yes: bool = False
+    force_conflicts: bool = False
+    patch_tool_owned: bool = False
+
+
+@dataclass
 class Options:
     selection: Selection
     manifest_file: str = None
     dry_run: bool = False
-    proxy_sidecar: bool = False
-    proxy_sidecar_port: int = None
+    proxy_sidecar_port: int = None  # None: no proxy sidecar
     strategy: str = mp.AUTO
     no_wait: bool = False
+    staging: Staging = field(default_factory=Staging)
 
 
 def _issuer(cluster, resource_group_name, cluster_name):
@@ -206,16 +215,8 @@ def _to_bindings(cmd, items, identity_ids, crossed, bindings):
                                      "ran: a binding adds none", binding, tenant)
 
 
-def _workloads(cmd, client, cluster, resource_group_name, cluster_name, items, access):
-    if access is None:
-        return None
-    from azext_podidentity.migration import cluster_half
-    from azext_podidentity.profile.writer import profile_of
-    return cluster_half.plan(cmd, client, resource_group_name, cluster_name, profile_of(cluster), items, access)
-
-
-def migrate(cmd, client, cluster, resource_group_name, cluster_name, options, access=None):
-    """``access``: how to read the cluster's workloads (cluster.access.ClusterAccess), or None not to read them."""
+def _plan_azure(cmd, cluster, resource_group_name, cluster_name, options):
+    """(issuer, items, identity ids by lower-cased id, the cluster's bindings) of the Azure half: reads only."""
     from azext_podidentity.arm.identities import list_credentials
     from azext_podidentity.migration import identity_bindings
     from azext_podidentity.profile.writer import profile_of
@@ -228,19 +229,67 @@ def migrate(cmd, client, cluster, resource_group_name, cluster_name, options, ac
     strategies = _strategies(cluster_bindings, demand, existing, options.strategy, identity_ids)
     bindings = cluster_bindings.known()
     items = mp.plan(entries, issuer, cluster_name, existing, options.selection.service_account,
-                    (options.proxy_sidecar_port or mp.DEFAULT_PROXY_PORT) if options.proxy_sidecar else None,
+                    options.proxy_sidecar_port,
                     strategies, {key: identity_bindings.binding_for(bindings, identity_id)
                                  for key, identity_id in identity_ids.items()},
                     {key: _tenant(cmd, bindings, identity_ids[key]) for key, (strategy, _) in strategies.items()
                      if strategy == mp.IDENTITY_BINDING})
-    # read before any change: what the cluster holds is seen before Azure is changed
-    workloads = _workloads(cmd, client, cluster, resource_group_name, cluster_name, items, access)
+    return issuer, items, identity_ids, cluster_bindings
+
+
+def _write_azure(cmd, resource_group_name, cluster_name, items, identity_ids, cluster_bindings, options):
     _make_bindings(cmd, resource_group_name, cluster_name, items, options.dry_run, options.no_wait)
     crossed = _make_credentials(cmd, items, identity_ids, options.dry_run,
                                 cluster_bindings.available if options.strategy == mp.AUTO else None)
     if crossed:
         _to_bindings(cmd, items, identity_ids, crossed, cluster_bindings.listed())
         _make_bindings(cmd, resource_group_name, cluster_name, items, options.dry_run, options.no_wait)
+
+
+def migrate(cmd, client, cluster, resource_group_name, cluster_name, options, access=None):
+    """``access``: how to read the cluster's workloads (cluster.access.ClusterAccess), or None not to read them.
+    At stage one (``options.staging``), the workloads are changed too, after the Azure half."""
+    from azext_podidentity.migration import cluster_half
+    from azext_podidentity.profile.writer import profile_of
+    issuer, items, identity_ids, cluster_bindings = _plan_azure(cmd, cluster, resource_group_name, cluster_name,
+                                                                options)
+    # read before any change: what the cluster holds is seen before Azure is changed
+    if options.staging.workloads == stages.ADD_WORKLOAD_ID:
+        with stages.open_for_change(cmd, client, resource_group_name, cluster_name, access) as api:
+            planned = cluster_half.plan_with(api, profile_of(cluster), items, options.staging.patch_tool_owned)
+            if not stages.confirm_stage_one(cluster_name, items, planned, options):
+                logger.warning("Nothing was changed.")
+                return None
+            _write_azure(cmd, resource_group_name, cluster_name, items, identity_ids, cluster_bindings, options)
+            workloads = stages.stage_one(api, planned, items, options)
+    else:
+        planned = None if access is None else cluster_half.plan(
+            cmd, client, resource_group_name, cluster_name, profile_of(cluster), items, access,
+            options.staging.patch_tool_owned)
+        _write_azure(cmd, resource_group_name, cluster_name, items, identity_ids, cluster_bindings, options)
+        workloads = planned and planned.output
+    result = _result(resource_group_name, cluster_name, issuer, items, options)
+    if workloads is not None:
+        result["workloads"] = workloads
+    if options.staging.workloads == stages.ADD_WORKLOAD_ID:
+        result["nextSteps"] = stages.next_steps(stages.ADD_WORKLOAD_ID, resource_group_name, cluster_name)
+        stages.fail_on_failures(stages.stage_rows(workloads), cluster_name)
+    return result
+
+
+def sidecar_port(proxy_sidecar, port):
+    """The proxy sidecar's port, or None without --proxy-sidecar."""
+    return (port or mp.DEFAULT_PROXY_PORT) if proxy_sidecar else None
+
+
+def run(cmd, client, cluster, resource_group_name, cluster_name, options, access):
+    """The command: the migration, or a stage that works on the recorded workloads alone."""
+    if options.staging.workloads in (stages.VERIFY, stages.REMOVE_LABEL, stages.UNDO):
+        return stages.run_recorded_stage(cmd, client, resource_group_name, cluster_name, options, access)
+    return migrate(cmd, client, cluster, resource_group_name, cluster_name, options, access)
+
+
+def _result(resource_group_name, cluster_name, issuer, items, options):
     manifest = mp.manifest(items)
     written = options.manifest_file if not options.dry_run else None
     if written:
@@ -251,9 +300,7 @@ def migrate(cmd, client, cluster, resource_group_name, cluster_name, options, ac
               "nextSteps": mp.next_steps(items, resource_group_name, cluster_name, written)}
     if options.dry_run or not options.manifest_file:
         result["manifest"] = manifest
-    if workloads is not None:
-        result["workloads"] = workloads
-    if options.proxy_sidecar:
+    if options.proxy_sidecar_port:
         result["proxySidecarCaveats"] = list(mp.PROXY_SIDECAR_CAVEATS)
         logger.warning("--proxy-sidecar: %s", " ".join(mp.PROXY_SIDECAR_CAVEATS))
     return result

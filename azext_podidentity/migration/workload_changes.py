@@ -12,6 +12,15 @@ change in their source instead. A bare pod cannot be changed in place: the plan 
 """
 POD_IDENTITY_LABEL = "aadpodidbinding"
 _TEMPLATE_PATHS = {"CronJob": ("spec", "jobTemplate", "spec", "template"), "Pod": None}
+# the kinds whose pod template a migration patches: a Pod's and a Job's cannot change, and a ReplicaSet never
+# replaces the pods it runs
+PATCHED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")
+_NOT_PATCHED = {
+    "Pod": "A bare pod cannot be changed in place: re-create it from its manifest with the changes below (or run it "
+           "from a Deployment).",
+    "Job": "A Job's pod template cannot be changed: run the job again from its manifest with the changes below.",
+    "ReplicaSet": "A ReplicaSet does not replace the pods it runs: change its manifest as below, apply it, then "
+                  "delete its pods (or run them from a Deployment)."}
 CSI_DRIVER = "secrets-store.csi.k8s.io"
 
 
@@ -24,6 +33,12 @@ def _at(obj, path):
     for key in path:
         obj = (obj or {}).get(key)
     return obj or {}
+
+
+def pod_template(obj):
+    """The pod template of a workload (a bare pod: the pod itself)."""
+    path = template_path(obj.get("kind"))
+    return obj if path is None else _at(obj, path)
 
 
 def owning_tool(obj):
@@ -54,10 +69,9 @@ def workload_change(row, obj, item, patch_owned=False):
     change = {"kind": kind, "name": row["name"], "namespace": row["namespace"], "pods": row["pods"],
               "podIdentity": item["name"]}
     path = template_path(kind)
+    if kind in _NOT_PATCHED:
+        change.update(action="re-create", note=_NOT_PATCHED[kind])
     if path is None:
-        change.update(action="re-create", note=(
-            "A bare pod cannot be changed in place: re-create it from its manifest with the changes below (or "
-            "run it from a Deployment)."))
         template = obj
     else:
         change["templatePath"] = ".".join(path)
