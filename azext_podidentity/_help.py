@@ -212,7 +212,10 @@ long-summary: >-
   no pods. remove-pod-identity-label (stage two) removes the label from the workloads verified as migrated.
   undo restores the workloads and SecretProviderClasses as they were. What a stage changed is recorded on each
   object (annotation azext-podidentity.azure.com/migration), so re-runs change nothing and undo works from any
-  machine. An object left unchanged makes the command fail after the others were changed.
+  machine. An object left unchanged makes the command fail after the others were changed. On a cluster without
+  the add-on, the pod identities of aad-pod-identity installed from its chart (standard mode) are read off the
+  cluster's AzureIdentity and AzureIdentityBinding objects (a binding matches pods of any namespace unless
+  namespaced; service principals are skipped with why) and migrated the same way.
 examples:
   - name: See what migrating every pod identity of a cluster would do, changing nothing.
     text: az aks pod-identity migrate --resource-group myResourceGroup --cluster-name myAKSCluster --dry-run

@@ -57,6 +57,30 @@ def _templates(api):
     return objects
 
 
+def read_standard_mode(api):
+    """The pod identities of aad-pod-identity installed from its chart (standard mode) as a profile dict, and the
+    bindings skipped with why; None when the cluster has no AzureIdentity. Requests: the three CRDs' lists, the
+    labelled pods and the four patched kinds (whose namespaces a binding of any namespace reaches)."""
+    from azext_podidentity.migration import standard_mode
+    group = "aadpodidentity.k8s.io"
+    identities = api.list("azureidentities", group=group, missing_ok=True)
+    if not identities:
+        return None
+    bindings = api.list("azureidentitybindings", group=group, missing_ok=True)
+    namespaces, templates = {}, _templates(api)
+    for pod in api.list("pods", label_selector=wc.POD_IDENTITY_LABEL):
+        namespaces.setdefault(pod["metadata"]["labels"][wc.POD_IDENTITY_LABEL], set()).add(
+            pod["metadata"]["namespace"])
+    for (_, namespace, _), obj in templates.items():
+        label = ((wc.pod_template(obj).get("metadata") or {}).get("labels") or {}).get(wc.POD_IDENTITY_LABEL)
+        if label:
+            namespaces.setdefault(label, set()).add(namespace)
+    found, skipped = standard_mode.entries(identities, bindings, namespaces, standard_mode.mic_forces_namespaced(
+        [obj for (kind, _, _), obj in templates.items() if kind == "Deployment"]))
+    exceptions = standard_mode.exceptions(api.list("azurepodidentityexceptions", group=group, missing_ok=True))
+    return {"userAssignedIdentities": found, "userAssignedIdentityExceptions": exceptions}, skipped
+
+
 def _rows(item, found, templates):
     """The workloads of one migration item: those whose pods carry its selector, and those of the patched kinds
     whose pod template does (with no pod running)."""

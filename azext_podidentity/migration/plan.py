@@ -160,6 +160,8 @@ def _base_items(entries, issuer, cluster_name, existing_credentials, service_acc
             "issuer": issuer, "subject": subject, "audience": AUDIENCE, "action": action,
             "podChanges": _pod_changes(entry, account, proxy_sidecar_port),
         }
+        if entry.get("source"):  # read off the cluster (standard mode), not ARM's profile
+            item["source"] = entry["source"]
         if len(group) > 1:
             item["sharedBindingSelector"] = _shared(group, entry)
             if entry is not group[0]:
@@ -389,9 +391,25 @@ def next_steps(items, resource_group_name, cluster_name, manifest_file):
         steps.append("Pods that shared a binding selector run as one ServiceAccount with one client id: in the "
                      "containers that use another identity, set AZURE_CLIENT_ID as 'podChanges.containerEnv' says ("
                      + ", ".join(f"'{i['namespace']}/{i['name']}'" for i in shared) + ").")
+    if any(i.get("source") for i in items):
+        return steps + _standard_mode_steps(items)
     steps += [f"Once '{i['namespace']}/{i['name']}' runs on Workload ID, remove the pod identity: az aks pod-identity "
               f"delete --resource-group {resource_group_name} --cluster-name {cluster_name} --namespace "
               f"{i['namespace']} --name {i['name']}" for i in items]
     steps.append("Once no pod identity is left on the cluster, turn the add-on off: az aks update --resource-group "
                  f"{resource_group_name} --name {cluster_name} --disable-pod-identity")
+    return steps
+
+
+def _standard_mode_steps(items):
+    """The end of a move off aad-pod-identity installed from its chart: its objects, then the chart."""
+    bindings = list(dict.fromkeys(i["source"]["binding"] for i in items))
+    steps = []
+    for binding in bindings:
+        namespace, name = binding.split(" ", 1)[1].split("/", 1)
+        users = sorted({i["namespace"] for i in items if i["source"]["binding"] == binding})
+        steps.append(f"Once the pods it binds (namespaces {', '.join(users)}) run on Workload ID, delete {binding}: "
+                     f"kubectl delete azureidentitybinding --namespace {namespace} {name}")
+    steps.append("Once no AzureIdentityBinding is left, uninstall aad-pod-identity as it was installed (for the "
+                 "chart: helm uninstall <release> --namespace <namespace>).")
     return steps

@@ -215,13 +215,37 @@ def _to_bindings(cmd, items, identity_ids, crossed, bindings):
                                      "ran: a binding adds none", binding, tenant)
 
 
-def _plan_azure(cmd, cluster, resource_group_name, cluster_name, options):
+def _pod_identities(cmd, client, cluster, resource_group_name, cluster_name, access):
+    """(profile, skipped): ARM's pod identity profile; on a cluster without the add-on's pod identities, those of
+    aad-pod-identity installed from its chart, read off the cluster (standard mode), and the bindings skipped."""
+    from azure.cli.core.azclierror import AzCLIError
+
+    from azext_podidentity.cluster.access import open_api
+    from azext_podidentity.migration import cluster_half
+    from azext_podidentity.profile.writer import profile_of
+    profile = profile_of(cluster)
+    if profile.get("enabled") or profile.get("userAssignedIdentities") or access is None:
+        return profile, None
+    try:
+        with open_api(cmd, client, resource_group_name, cluster_name, access) as api:
+            read = cluster_half.read_standard_mode(api)
+    except AzCLIError as ex:
+        logger.warning("Cluster '%s' has no pod identity add-on, and its API server could not be read to look for "
+                       "aad-pod-identity installed from its chart: %s", cluster_name, ex)
+        return profile, None
+    if read is None:
+        return profile, None
+    for skip in read[1]:
+        logger.warning("%s is not migrated: %s.", skip["binding"], skip["reason"])
+    return read
+
+
+def _plan_azure(cmd, cluster, resource_group_name, cluster_name, profile, options):
     """(issuer, items, identity ids by lower-cased id, the cluster's bindings) of the Azure half: reads only."""
     from azext_podidentity.arm.identities import list_credentials
     from azext_podidentity.migration import identity_bindings
-    from azext_podidentity.profile.writer import profile_of
     issuer = _issuer(cluster, resource_group_name, cluster_name)
-    entries = mp.select(profile_of(cluster), options.selection.namespace, options.selection.name)
+    entries = mp.select(profile, options.selection.namespace, options.selection.name)
     identity_ids = {e["identity"]["resourceId"].lower(): e["identity"]["resourceId"] for e in entries}
     existing = {key: list_credentials(cmd, resource_id) for key, resource_id in identity_ids.items()}
     demand = mp.credential_demand(entries, issuer, cluster_name, existing, options.selection.service_account)
@@ -250,13 +274,13 @@ def migrate(cmd, client, cluster, resource_group_name, cluster_name, options, ac
     """``access``: how to read the cluster's workloads (cluster.access.ClusterAccess), or None not to read them.
     At stage one (``options.staging``), the workloads are changed too, after the Azure half."""
     from azext_podidentity.migration import cluster_half
-    from azext_podidentity.profile.writer import profile_of
+    profile, skipped = _pod_identities(cmd, client, cluster, resource_group_name, cluster_name, access)
     issuer, items, identity_ids, cluster_bindings = _plan_azure(cmd, cluster, resource_group_name, cluster_name,
-                                                                options)
+                                                                profile, options)
     # read before any change: what the cluster holds is seen before Azure is changed
     if options.staging.workloads == stages.ADD_WORKLOAD_ID:
         with stages.open_for_change(cmd, client, resource_group_name, cluster_name, access) as api:
-            planned = cluster_half.plan_with(api, profile_of(cluster), items, options.staging.patch_tool_owned)
+            planned = cluster_half.plan_with(api, profile, items, options.staging.patch_tool_owned)
             if not stages.confirm_stage_one(cluster_name, items, planned, options):
                 logger.warning("Nothing was changed.")
                 return None
@@ -264,13 +288,16 @@ def migrate(cmd, client, cluster, resource_group_name, cluster_name, options, ac
             workloads = stages.stage_one(api, planned, items, options)
     else:
         planned = None if access is None else cluster_half.plan(
-            cmd, client, resource_group_name, cluster_name, profile_of(cluster), items, access,
+            cmd, client, resource_group_name, cluster_name, profile, items, access,
             options.staging.patch_tool_owned)
         _write_azure(cmd, resource_group_name, cluster_name, items, identity_ids, cluster_bindings, options)
         workloads = planned and planned.output
     result = _result(resource_group_name, cluster_name, issuer, items, options)
     if workloads is not None:
         result["workloads"] = workloads
+    if skipped is not None:
+        result["podIdentitySource"] = "cluster: aad-pod-identity installed from its chart (standard mode)"
+        result["skipped"] = skipped
     if options.staging.workloads == stages.ADD_WORKLOAD_ID:
         result["nextSteps"] = stages.next_steps(stages.ADD_WORKLOAD_ID, resource_group_name, cluster_name)
         stages.fail_on_failures(stages.stage_rows(workloads), cluster_name)
