@@ -27,6 +27,7 @@ from tests.harness.emulator_client import (EmulatorClient,  # noqa: E402  pylint
                                            EmulatorProcess)
 from tests.harness.wheel import build_wheel  # noqa: E402  pylint: disable=wrong-import-position
 from bench import cluster_inventory  # noqa: E402  pylint: disable=wrong-import-position
+from bench import workload_migration  # noqa: E402  pylint: disable=wrong-import-position
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 TENANT_RUNS = int(os.environ.get("BENCH_TENANT_RUNS", "3"))
@@ -293,9 +294,14 @@ def main():
             print(f"Cluster side: {CLUSTER_RUNS} paired rounds on a cluster of 2,000 pods (seeding it takes a "
                   "minute) ...", flush=True)
             cluster = cluster_inventory.measure(bench, work_dir, CLUSTER_RUNS)
+            print(f"Moving the workloads: {workload_migration.NAMESPACES * workload_migration.WORKLOADS_PER_NAMESPACE}"
+                  " workloads, migrate against a kubectl patch loop on two clusters (seeding takes minutes) ...",
+                  flush=True)
+            migration = workload_migration.measure(bench, work_dir)
         finally:
             bench.stop()
-    targets = evaluate(samples, pairs, counts) + tenant_targets(tenant) + cluster_inventory.targets(cluster)
+    targets = evaluate(samples, pairs, counts) + tenant_targets(tenant) + cluster_inventory.targets(cluster) + \
+        workload_migration.targets(migration)
     wall = {key: statistics.median(s["wall"] for s in values) for key, values in samples.items()}
     cpu = {key: statistics.median(s["cpu"] for s in values) for key, values in samples.items()}
     print(f"\n{'case':<20}{'wall s':>9}{'CPU s':>9}{'requests':>10}{'LRO polls':>11}{'final GET':>11}")
@@ -312,6 +318,9 @@ def main():
           f"namespaces: wall {cluster['median_wall_s']['list_workloads']:.3f} s (the whole az process), kubectl "
           f"pods + owners {cluster['median_wall_s']['kubectl']:.3f} s; API server requests: list-workloads "
           f"{cluster['api_requests']['list_workloads']}, kubectl {cluster['api_requests']['kubectl']}")
+    print(f"\nmigrate, {migration['workloads']} workloads over {migration['namespaces']} namespaces: wall "
+          + ", ".join(f"{k} {v:.2f} s" for k, v in migration["wall_s"].items())
+          + f"; API server requests {migration['api_requests']}")
     wall_ratios = {name: statistics.median(r["wall"] for r in values) for name, values in pairs.items()}
     print("\npaired wall-time ratios (for comparison): " +
           ", ".join(f"{name} {value:.3f}" for name, value in wall_ratios.items()))
@@ -322,7 +331,7 @@ def main():
     result = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "runs": RUNS,
               "median_wall_s": wall, "median_cpu_s": cpu, "requests": counts, "samples_s": samples,
               "paired_ratios": pairs, "median_paired_wall_ratios": wall_ratios, "tenant_scale": tenant,
-              "cluster_inventory": cluster,
+              "cluster_inventory": cluster, "workload_migration": migration,
               "targets": [{"name": n, "value": v, "goal": g, "pass": ok} for n, v, g, ok in targets]}
     path = os.path.join(REPO, ".bench", "results.json")
     with open(path, "w", encoding="utf-8") as f:

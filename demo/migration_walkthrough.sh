@@ -3,7 +3,9 @@
 # subscriptions, migrate one cluster to Workload ID, delete its pod identities, turn the add-on off, migrate an
 # identity shared past its 20 credentials through identity bindings, list again.
 # demo/run.py prepares `az` (private config, the extension's wheel, a managed-identity login) and runs this.
-# kubectl steps are left out: the emulator has no Kubernetes API server.
+# Each emulated cluster has a real kube-apiserver and controller manager behind it, and kubectl is the real one
+# `make controlplane` built. There are no nodes (pods stay Pending) and no workload identity webhook (it cannot be
+# built from the module proxy, docs/cluster-side.md), so no pod is mutated here: `verify` says so.
 set -euo pipefail
 trap 'printf "\n\033[1m$ %s\033[0m\n" "$BASH_COMMAND"' DEBUG
 
@@ -32,19 +34,76 @@ done
 az aks pod-identity list-clusters -o table
 az aks pod-identity check --resource-group shopGroup --cluster-name shopCluster -o table
 
-# 2. Migrate shopCluster: the OIDC issuer and workload identity first, then the plan, then the move
+# The shop's workloads: a storefront Deployment (the two identities of one selector) and a payments CronJob
+az aks get-credentials --resource-group shopGroup --name shopCluster --overwrite-existing
+# (namespace shop holds the add-on's AzureIdentity objects already)
+for _ in $(seq 120); do kubectl get serviceaccount default --namespace shop > /dev/null 2>&1 && break; sleep 0.5; done
+kubectl apply --server-side -f - <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: storefront, namespace: shop}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: storefront}}
+  template:
+    metadata: {labels: {app: storefront, aadpodidbinding: storefront}}
+    spec: {containers: [{name: app, image: "mcr.microsoft.com/azuredocs/aks-helloworld:v1"}]}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: payments, namespace: shop}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        metadata: {labels: {aadpodidbinding: payments}}
+        spec: {restartPolicy: Never, containers: [{name: app, image: "mcr.microsoft.com/azuredocs/aks-helloworld:v1"}]}
+EOF
+for _ in $(seq 120); do
+    [ "$(kubectl get pods --namespace shop -l aadpodidbinding=storefront -o name | wc -l)" -ge 2 ] && break
+    sleep 0.5
+done
+az aks pod-identity list-workloads --resource-group shopGroup --cluster-name shopCluster -o table
+
+# 2. Migrate shopCluster: the OIDC issuer and workload identity first, then the plan, then the move in stages
 az aks update --resource-group shopGroup --name shopCluster --enable-oidc-issuer --enable-workload-identity -o none
 az aks pod-identity migrate --resource-group shopGroup --cluster-name shopCluster --dry-run -o table
+az aks pod-identity migrate --resource-group shopGroup --cluster-name shopCluster --dry-run \
+    --query "workloads.changes[].[kind, name, action, serviceAccountName.to]" -o tsv
+az aks pod-identity migrate --resource-group shopGroup --cluster-name shopCluster --dry-run \
+    --query "podIdentities[].sharedBindingSelector.note" -o tsv
+#    stage one: the Azure half, then the ServiceAccount and the pod templates (aadpodidbinding stays)
+az aks pod-identity migrate --resource-group shopGroup --cluster-name shopCluster --workloads add-workload-id --yes \
+    --query "workloads.changes[].[kind, name, result]" -o tsv
+kubectl get deployment storefront --namespace shop \
+    -o jsonpath='{.spec.template.spec.serviceAccountName} {.spec.template.metadata.labels}{"\n"}'
+kubectl get serviceaccount --namespace shop -o custom-columns='NAME:.metadata.name,CLIENT ID:.metadata.annotations.azure\.workload\.identity/client-id'
+#    a re-run changes nothing
+az aks pod-identity migrate --resource-group shopGroup --cluster-name shopCluster --workloads add-workload-id --yes \
+    --query "workloads.changes[].action" -o tsv
+#    verify: here no webhook mutates the pods, so it says 'not mutated' and why; on AKS they read 'migrated'
+for _ in $(seq 120); do  # the Deployment's new pods run as catalog-reader (the selector's first pod identity)
+    kubectl get pods --namespace shop -o jsonpath='{.items[*].spec.serviceAccountName}' | grep -q catalog-reader \
+        && break
+    sleep 0.5
+done
+az aks pod-identity migrate --resource-group shopGroup --cluster-name shopCluster --workloads verify -o table
+#    stage two removes aadpodidbinding only where verified: here it keeps it, and says why
 az aks pod-identity migrate --resource-group shopGroup --cluster-name shopCluster \
-    --manifest-file workload-identity.yaml --query nextSteps
-cat workload-identity.yaml
-# (kubectl apply -f workload-identity.yaml, change the pods as podChanges says, wait until they run on Workload ID)
+    --workloads remove-pod-identity-label -o table
+#    the way back, from the record on each object (then forward again)
+az aks pod-identity migrate --resource-group shopGroup --cluster-name shopCluster --workloads undo --yes -o table
+kubectl get deployment storefront --namespace shop -o jsonpath='{.spec.template.spec}{"\n"}'
+az aks pod-identity migrate --resource-group shopGroup --cluster-name shopCluster --workloads add-workload-id --yes \
+    -o none
 
-# 3. Remove the pod identities, then the add-on
+# 3. Remove the pod identities, then the add-on. The pods still carry aadpodidbinding here (no webhook, so stage
+#    two kept it): delete names the workloads that still use each one, and --yes goes on as a pipeline would.
 for name in $(az aks pod-identity list --resource-group shopGroup --cluster-name shopCluster \
         --query "podIdentityProfile.userAssignedIdentities[].name" -o tsv); do
     az aks pod-identity delete --resource-group shopGroup --cluster-name shopCluster --namespace shop --name "$name" \
-        -o none
+        --yes -o none
 done
 az aks update --resource-group shopGroup --name shopCluster --disable-pod-identity --yes -o none
 

@@ -96,9 +96,20 @@ def _rows(item, found, templates):
     return rows
 
 
+def _also(change, item, obj):
+    """Add another pod identity of the same selector to a workload's change: the service account carries the
+    first one's client id, so the containers that use this one set its AZURE_CLIENT_ID themselves."""
+    change.setdefault("alsoPodIdentities", []).append(item["name"])
+    env = item["podChanges"].get("containerEnv")
+    if env:
+        choose = change.setdefault("containersToChoose", {
+            "containers": [c["name"] for c in (wc.pod_template(obj).get("spec") or {}).get("containers") or []]})
+        choose.setdefault("byPodIdentity", {})[item["name"]] = dict(env)
+
+
 def _plan(api, found, items, patch_owned):
     templates = _templates(api)
-    changes, spc_changes, classes, objects, planned_classes = [], [], {}, {}, {}
+    changes, spc_changes, classes, objects, planned_classes, planned = [], [], {}, {}, {}, {}
     for item in items:
         for row in _rows(item, found, templates):
             if row["kind"] not in wc.RESOURCES:
@@ -108,11 +119,15 @@ def _plan(api, found, items, patch_owned):
                                         "others."})
                 continue
             key = (row["kind"], row["namespace"], row["name"])
+            if key in planned:  # pods of one selector that used several pod identities: one change
+                _also(planned[key], item, objects[key])
+                continue
             if key not in templates:
                 resource, group = wc.RESOURCES[row["kind"]]
                 templates[key] = api.get(resource, row["namespace"], row["name"], group)
             obj = objects[key] = templates[key]
-            changes.append(wc.workload_change(row, obj, item, patch_owned))
+            planned[key] = wc.workload_change(row, obj, item, patch_owned)
+            changes.append(planned[key])
             for name in wc.secret_provider_classes_used(obj, row["kind"]):
                 if row["namespace"] not in classes:
                     classes[row["namespace"]] = {c["metadata"]["name"]: c for c in api.list(

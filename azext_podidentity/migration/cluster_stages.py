@@ -113,10 +113,9 @@ def verify(api, workloads):
     by_workload = {}
     for pod in pods.values():
         by_workload.setdefault((pod["metadata"].get("namespace"), *inventory.top_owner(pod, owners)), []).append(pod)
-    accounts = {}
-    for namespace in sorted({w["metadata"]["namespace"] for w in workloads}):
-        for item in api.list("serviceaccounts", namespace=namespace):
-            accounts[(namespace, item["metadata"]["name"])] = item["metadata"].get("annotations") or {}
+    # one list, not one per namespace: the pods are read across namespaces already
+    accounts = {(item["metadata"]["namespace"], item["metadata"]["name"]): item["metadata"].get("annotations") or {}
+                for item in (api.list("serviceaccounts") if workloads else [])}
     webhook = verification.webhook_installed(api.list("mutatingwebhookconfigurations",
                                                       group="admissionregistration.k8s.io"))
     rows = []

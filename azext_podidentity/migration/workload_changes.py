@@ -92,7 +92,7 @@ def workload_change(row, obj, item, patch_owned=False):
     if pod_changes.get("containerEnv"):
         # one client id per service account: the containers that use this other identity say so themselves
         change["containersToChoose"] = {"containers": [c["name"] for c in spec.get("containers") or []],
-                                        "env": dict(pod_changes["containerEnv"])}
+                                        "byPodIdentity": {item["name"]: dict(pod_changes["containerEnv"])}}
     if "action" in change:
         return change
     pending = any(key in change for key in ("serviceAccountName", "addLabels", "addAnnotations"))

@@ -36,4 +36,9 @@ def test_migration_walkthrough_runs_to_the_end(tmp_path, wheel):
         assert "shared-reader serves 21 service accounts on 3 clusters with 15 federated credentials" in text
         assert "shopCluster migrated; clusters still using pod identity: team1 team2 team3 batchCluster" in text
     assert "AZURE_CLIENT_ID" in text  # the shared binding selector is explained, not dropped
+    # the workloads, moved in stages on the cluster's real API server
+    assert "Deployment\tstorefront\tapplied" in text and "CronJob\tpayments\tapplied" in text
+    assert "none (already done)\nnone (already done)" in text  # the re-run
+    assert "not mutated" in text and "webhook is not installed" in text  # no webhook can run here
+    assert "not changed" in text  # stage two keeps the label on what is not verified
     assert "Traceback" not in text

@@ -161,3 +161,13 @@ def test_stage_options_are_checked_before_any_request(az, names):
                           (("--workloads", "undo", "--manifest-file", "x.yaml"), "belong to the Azure half")):
         result = az(*_migrate(names, *args))
         assert result.exit_code == 2 and message in result.stderr, result
+
+
+def test_a_private_clusters_workloads_are_not_changed_through_run_command(az, emulator, names):
+    emulator.seed_cluster(names.rg, names.cluster, pod_identity={"enabled": True}, oidc_issuer=True,
+                          workload_identity=True, properties={"apiServerAccessProfile": {"enablePrivateCluster": True}})
+    identity = emulator.seed_identity(names.identity_rg, "app-identity")
+    az.ok(*pod_identity_args(names, identity, name="web"))
+    result = az(*_migrate(names, "--workloads", "add-workload-id", "--yes"))
+    assert result.exit_code == 1 and "is private" in result.stderr and "--kubeconfig" in result.stderr, result
+    assert _credentials(az, names, identity) == []  # refused before the Azure half too

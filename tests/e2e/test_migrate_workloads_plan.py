@@ -78,3 +78,23 @@ def test_a_cluster_that_cannot_be_read_still_gets_the_azure_half(az, emulator, n
     assert result.json["workloads"]["read"] is False
     assert "the plan covers only the Azure half" in result.stderr
     assert [i["action"] for i in result.json["podIdentities"]] == ["would create"]
+
+
+def test_a_shared_selectors_workload_is_one_change_naming_the_other_identities(az, emulator, names, tmp_path):
+    emulator.seed_cluster(names.rg, names.cluster, pod_identity={"enabled": True}, oidc_issuer=True,
+                          workload_identity=True)
+    reader = emulator.seed_identity(names.identity_rg, "reader")
+    writer = emulator.seed_identity(names.identity_rg, "writer")
+    az.ok(*pod_identity_args(names, reader, "--binding-selector", "store", name="reader"))
+    az.ok(*pod_identity_args(names, writer, "--binding-selector", "store", name="writer"))
+    kubectl = emulator.cluster_kubectl(names.rg, names.cluster, str(tmp_path))
+    namespaces_ready(kubectl, "shop")
+    kubectl.apply(deployment("shop", "store", {"aadpodidbinding": "store"}))
+
+    result = az.ok("aks", "pod-identity", "migrate", "-g", names.rg, "--cluster-name", names.cluster,
+                   "--dry-run").json
+    (change,) = result["workloads"]["changes"]
+    assert change["podIdentity"] == "reader" and change["alsoPodIdentities"] == ["writer"]
+    assert change["serviceAccountName"]["to"] == "reader"
+    assert change["containersToChoose"] == {"containers": ["app"], "byPodIdentity": {
+        "writer": {"AZURE_CLIENT_ID": writer["properties"]["clientId"]}}}
