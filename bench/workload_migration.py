@@ -26,7 +26,7 @@ def _seed_cluster(bench, work_dir, rg, name, identities):
         "objectId": identity["properties"]["principalId"]}} for n, identity in enumerate(identities)]
     bench.emulator.seed_cluster(rg, name, pod_identity={"enabled": True, "userAssignedIdentities": entries},
                                 oidc_issuer=True, workload_identity=True)
-    kubectl = bench.emulator.cluster_kubectl(rg, name, f"{work_dir}/{name}")
+    kubectl = bench.emulator.cluster_kubectl(rg, name, work_dir)
     namespaces_ready(kubectl, *[f"team-{n}" for n in range(NAMESPACES)], timeout=180)
     workloads = [deployment(f"team-{n}", f"web-{i}", {"aadpodidbinding": f"app-{n}"})
                  for n in range(NAMESPACES) for i in range(WORKLOADS_PER_NAMESPACE)]
@@ -37,11 +37,13 @@ def _seed_cluster(bench, work_dir, rg, name, identities):
 
 
 def _requests(kubectl):
+    """Requests so far by verb: the clients' reads and changes (APPLY is a server-side apply). The controllers'
+    own creates and updates of the rollouts (POST, PUT) are left out: both sides cause the same ones."""
     text = kubectl.run("get", "--raw", "/metrics").stdout
     totals = {}
     for labels, value in _METRIC.findall(text):
         fields = dict(re.findall(r'(\w+)="([^"]*)"', labels))
-        if fields.get("resource") in _COUNTED:
+        if fields.get("resource") in _COUNTED and fields.get("verb") in ("GET", "LIST", "APPLY", "PATCH"):
             totals[fields["verb"]] = totals.get(fields["verb"], 0) + int(value)
     return totals
 
@@ -98,10 +100,11 @@ def measure(bench, work_dir):
 def targets(result):
     apply_requests, changed = result["api_requests"]["apply"], result["workloads"] + result["namespaces"]
     reads = apply_requests.get("LIST", 0) + apply_requests.get("GET", 0)
-    rerun_writes = result["api_requests"]["rerun"].get("PATCH", 0)
+    writes = apply_requests.get("APPLY", 0) + apply_requests.get("PATCH", 0)
+    rerun_writes = result["api_requests"]["rerun"].get("APPLY", 0) + result["api_requests"]["rerun"].get("PATCH", 0)
     return [
         (f"API writes: stage one, {result['workloads']} workloads + {result['namespaces']} service accounts",
-         float(apply_requests.get("PATCH", 0)), f"== {changed}", apply_requests.get("PATCH", 0) == changed),
+         float(writes), f"== {changed}", writes == changed),
         ("API reads: stage one and its verification (paged lists; no GET per workload or pod)", float(reads),
          "<= 30", reads <= 30),
         ("API writes: re-run of stage one (service accounts only, stored as no-ops)", float(rerun_writes),

@@ -10,6 +10,8 @@ it. ``api`` is anything with ``list(resource, namespace, label_selector, group, 
 """
 from azext_podidentity.cluster import inventory
 
+_ACCOUNT_LISTS = 3
+
 
 def read(api, pod_identities, exceptions):
     pods = api.list("pods", label_selector=inventory.LABEL)
@@ -31,10 +33,13 @@ def read(api, pod_identities, exceptions):
             for item in api.list(resource, group=group):
                 owners[(kind, item["metadata"].get("namespace"), item["metadata"]["name"])] = item
     accounts = {}
-    for namespace in sorted({p["metadata"].get("namespace") for p in list(pods) + list(exempt_seen.values())
-                             if (p["metadata"].get("labels") or {}).get(inventory.WORKLOAD_ID_LABEL) == "true"}):
+    namespaces = sorted({p["metadata"].get("namespace") for p in list(pods) + list(exempt_seen.values())
+                         if (p["metadata"].get("labels") or {}).get(inventory.WORKLOAD_ID_LABEL) == "true"})
+    # a list per namespace while they are few; past that one list across namespaces, as the pods were read
+    for namespace in namespaces if len(namespaces) <= _ACCOUNT_LISTS else [None]:
         for item in api.list("serviceaccounts", namespace=namespace):
-            accounts[(namespace, item["metadata"]["name"])] = item["metadata"].get("annotations") or {}
+            accounts[(item["metadata"].get("namespace"), item["metadata"]["name"])] = \
+                item["metadata"].get("annotations") or {}
     return inventory.build(pod_identities, exceptions, pods, owners, accounts, exempt)
 
 

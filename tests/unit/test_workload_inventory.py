@@ -119,3 +119,31 @@ def test_an_exception_exempts_pods_with_any_one_of_its_labels_in_its_namespace()
                    _pod("web", "shop", {"app": "web"}), _pod("probe", "shop", {"app": "probe", "tier": "infra"})])
     (exempt,) = reader.read(api, [], [entry])["exceptions"]
     assert sorted(w["name"] for w in exempt["workloads"]) == ["infra", "probe"]
+
+
+class _WithAccounts(_Listed):
+    """Also ServiceAccounts (each annotated with a client id), recording which namespaces were asked for them."""
+
+    def __init__(self, pods, accounts):
+        super().__init__(pods)
+        self.accounts, self.account_lists = accounts, []
+
+    def list(self, resource, namespace=None, label_selector=None, group="", version="v1"):
+        if resource != "serviceaccounts":
+            return super().list(resource, namespace, label_selector, group, version)
+        self.account_lists.append(namespace)
+        return [{"metadata": {"name": name, "namespace": ns,
+                              "annotations": {"azure.workload.identity/client-id": "c"}}}
+                for ns, name in self.accounts if namespace is None or ns == namespace]
+
+
+@pytest.mark.parametrize("namespaces, lists", [(3, ["ns0", "ns1", "ns2"]), (4, [None])])
+def test_service_accounts_are_listed_per_namespace_while_few_then_once(namespaces, lists):
+    from azext_podidentity.cluster import reader
+    names = [f"ns{n}" for n in range(namespaces)]
+    pods = [dict(_pod(f"p{ns}", ns, {"aadpodidbinding": "web", "azure.workload.identity/use": "true"}),
+                 spec={"serviceAccountName": "web"}) for ns in names]
+    api = _WithAccounts(pods, [(ns, "web") for ns in names])
+    found = reader.read(api, [{"name": "web", "namespace": ns, "identity": {}} for ns in names], [])
+    assert api.account_lists == lists
+    assert all(w["usesWorkloadIdentity"] for i in found["podIdentities"] for w in i["workloads"])
