@@ -94,7 +94,7 @@ index: wheel          ## make index INDEX_BASE_URL=https://host/path/ [INDEX_FIL
 demo: venv controlplane  ## the how-to's walkthrough against the bundled emulator, kubectl steps included
 	$(PY) demo/run.py
 
-demo-migration: venv controlplane  ## list the fleet, migrate one cluster to Workload ID, remove pod identity, list again
+demo-migration: venv controlplane  ## list the fleet, move one cluster and its workloads to Workload ID, remove pod identity, list again
 	$(PY) demo/run.py migration
 
 bench: venv controlplane  ## speed and request counts, as ratios against core az (and kubectl) in the same run

@@ -24,7 +24,10 @@ def _create_update_arguments(self):
     for scope in ("aks create", "aks update"):
         with self.argument_context(scope) as c:
             c.argument("enable_pod_identity", action="store_true", validator=validate_pod_identity_flags,
-                       help="(PREVIEW) Enable pod identity addon. Needs a cluster with a managed identity.")
+                       help="(PREVIEW) Enable pod identity addon. Needs a cluster with a managed identity, and "
+                            "the subscription's 'EnablePodIdentityPreview' feature registered (az feature register "
+                            "--namespace Microsoft.ContainerService --name EnablePodIdentityPreview, then az provider "
+                            "register --namespace Microsoft.ContainerService).")
             # the long name is aks-preview's, kept for scripts; the short one fits the linter's 22 characters
             c.argument("enable_pod_identity_with_kubenet", action="store_true",
                        options_list=["--enable-pod-identity-with-kubenet", "--pod-identity-kubenet"],

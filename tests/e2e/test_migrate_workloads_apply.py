@@ -7,6 +7,8 @@ is ever mutated: these tests prove what the extension reports then, never that a
 import json
 import time
 
+import pytest
+
 from tests.e2e.cluster_workloads import cronjob, deployment, namespaces_ready, wait_for_pods
 from tests.e2e.helpers import pod_identity_args
 
@@ -171,3 +173,31 @@ def test_a_private_clusters_workloads_are_not_changed_through_run_command(az, em
     result = az(*_migrate(names, "--workloads", "add-workload-id", "--yes"))
     assert result.exit_code == 1 and "is private" in result.stderr and "--kubeconfig" in result.stderr, result
     assert _credentials(az, names, identity) == []  # refused before the Azure half too
+
+
+def test_stage_one_applies_an_identity_bindings_rbac_next_to_an_earlier_migrations(az, emulator, names, tmp_path):
+    if az("aks", "identity-binding", "list", "-h").exit_code != 0:
+        pytest.skip("this azure-cli's AKS API has no identity bindings")
+    identity = emulator.seed_identity(names.identity_rg, "app-identity")
+    entries = [{"name": "web", "namespace": ns, "identity": {"resourceId": identity["id"]}} for ns in ("shop", "batch")]
+    emulator.seed_cluster(names.rg, names.cluster, oidc_issuer=True, workload_identity=True,
+                          pod_identity={"enabled": True, "userAssignedIdentities": entries})
+    kubectl = emulator.cluster_kubectl(names.rg, names.cluster, str(tmp_path))
+    namespaces_ready(kubectl, "shop", "batch")
+    kubectl.apply(deployment("shop", "api", {"aadpodidbinding": "web"}), deployment("batch", "job", {
+        "aadpodidbinding": "web"}))
+    for namespace in ("batch", "shop"):  # one namespace at a time: the second must not replace the first's RBAC
+        result = az.ok(*_migrate(names, "--namespace", namespace, "--strategy", "identity-binding",
+                                 "--workloads", "add-workload-id", "--yes")).json
+        kinds = {(o["kind"], o["result"]) for o in result["workloads"]["objects"]}
+        assert kinds == {("ServiceAccount", "applied"), ("ClusterRole", "applied"), ("ClusterRoleBinding", "applied")}
+    client_id = identity["properties"]["clientId"]
+    subjects = sorted((s["namespace"], s["name"]) for b in kubectl.get_json("clusterrolebindings")["items"]
+                      if b["roleRef"]["name"] == f"use-mi-{client_id}" for s in b["subjects"])
+    assert subjects == [("batch", "web"), ("shop", "web")]
+    role = kubectl.get_json("clusterrole", f"use-mi-{client_id}")
+    assert role["rules"][0]["resources"] == [client_id]
+    template = _template(kubectl, "deployment", "api")[1]
+    assert template["metadata"]["annotations"]["azure.workload.identity/use-identity-binding"] == "true"
+    account = kubectl.get_json("serviceaccount", "web", "-n", "shop")["metadata"]["annotations"]
+    assert account["azure.workload.identity/tenant-id"] == identity["properties"]["tenantId"]
