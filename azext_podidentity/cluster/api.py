@@ -87,7 +87,7 @@ class ClusterApi:
             return response.json()
         status = _status(response)
         if response.status_code == 409 or (response.status_code == 422 and "test operation" in status["message"]):
-            raise ApplyConflict(status, what)
+            raise ApplyConflict(status)
         raise refusal(response.status_code, status["message"], what)
 
     def list(self, resource, namespace=None, label_selector=None, group="", version="v1", missing_ok=False):
@@ -113,7 +113,7 @@ class ClusterApi:
             return response.json()
         if response.status_code == 404 and missing_ok:
             return {"items": []}
-        raise refusal(response.status_code, _message(response), what)
+        raise refusal(response.status_code, _status(response)["message"], what)
 
     def _send(self, method, path, params, **kwargs):
         import requests
@@ -142,12 +142,11 @@ class ApplyConflict(AzureResponseError):
     """The API server refused a change because another field manager owns a field it would change (409), or
     because the object changed since it was read (a failed JSON patch test). ``fields``: [{"field", "manager"}]."""
 
-    def __init__(self, status, what):
+    def __init__(self, status):
         self.fields = [{"field": c.get("field"), "manager": _manager(c.get("message") or "")}
                        for c in (status.get("details") or {}).get("causes") or []
                        if c.get("reason") == "FieldManagerConflict"]
         super().__init__(status["message"])
-        self.what = what
 
 
 def _manager(message):
@@ -162,13 +161,6 @@ def _status(response):
     except ValueError:
         return {"message": response.text}
     return status if isinstance(status, dict) and status.get("message") else {"message": response.text}
-
-
-def _message(response):
-    try:
-        return response.json().get("message") or response.text
-    except ValueError:
-        return response.text
 
 
 def refusal(status, message, what):

@@ -15,32 +15,41 @@ _ACCOUNT_LISTS = 3
 
 def read(api, pod_identities, exceptions):
     pods = api.list("pods", label_selector=inventory.LABEL)
-    owner_kinds = {(inventory.controller_of(p) or {}).get("kind") for p in pods}
     exempt = {}
-    exempt_seen = {}
     for entry in exceptions:
         found = {}
         for key, value in sorted((entry.get("podLabels") or {}).items()):
             for pod in api.list("pods", namespace=entry["namespace"], label_selector=f"{key}={value}"):
                 found[pod["metadata"].get("uid") or pod["metadata"]["name"]] = pod
         exempt[(entry["namespace"], entry["name"])] = list(found.values())
-        for pod in found.values():
-            owner_kinds.add((inventory.controller_of(pod) or {}).get("kind"))
-            exempt_seen[pod["metadata"].get("uid")] = pod
+    exempt_pods = [pod for group in exempt.values() for pod in group]
+    namespaces = {p["metadata"].get("namespace") for p in pods + exempt_pods
+                  if (p["metadata"].get("labels") or {}).get(inventory.WORKLOAD_ID_LABEL) == "true"}
+    return inventory.build(pod_identities, exceptions, pods, owners_of(api, pods + exempt_pods),
+                           service_account_annotations(api, namespaces), exempt)
+
+
+def owners_of(api, pods):
+    """(kind, namespace, name) -> the ReplicaSets and Jobs, to reach the Deployments and CronJobs of ``pods``: one
+    list per kind, and only for a kind that controls one of them."""
+    kinds = {(inventory.controller_of(p) or {}).get("kind") for p in pods}
     owners = {}
     for kind, resource, group in (("ReplicaSet", "replicasets", "apps"), ("Job", "jobs", "batch")):
-        if kind in owner_kinds:
+        if kind in kinds:
             for item in api.list(resource, group=group):
                 owners[(kind, item["metadata"].get("namespace"), item["metadata"]["name"])] = item
+    return owners
+
+
+def service_account_annotations(api, namespaces):
+    """(namespace, name) -> annotations of the ServiceAccounts of ``namespaces``: a list per namespace while they
+    are few; past that one list across namespaces, as the pods were read."""
     accounts = {}
-    namespaces = sorted({p["metadata"].get("namespace") for p in list(pods) + list(exempt_seen.values())
-                         if (p["metadata"].get("labels") or {}).get(inventory.WORKLOAD_ID_LABEL) == "true"})
-    # a list per namespace while they are few; past that one list across namespaces, as the pods were read
-    for namespace in namespaces if len(namespaces) <= _ACCOUNT_LISTS else [None]:
+    for namespace in sorted(namespaces) if len(namespaces) <= _ACCOUNT_LISTS else [None]:
         for item in api.list("serviceaccounts", namespace=namespace):
             accounts[(item["metadata"].get("namespace"), item["metadata"]["name"])] = \
                 item["metadata"].get("annotations") or {}
-    return inventory.build(pod_identities, exceptions, pods, owners, accounts, exempt)
+    return accounts
 
 
 def nmi_status(api):

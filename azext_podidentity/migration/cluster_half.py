@@ -12,7 +12,6 @@ from knack.log import get_logger
 from azext_podidentity.migration import workload_changes as wc
 
 logger = get_logger(__name__)
-SPC = ("secretproviderclasses", "secrets-store.csi.x-k8s.io")
 
 
 @dataclass
@@ -46,7 +45,7 @@ def plan_with(api, profile, items, patch_owned=False):
     return _plan(api, inventory_of(api, profile), items, patch_owned)
 
 
-def _templates(api):
+def patched_workloads(api):
     """The workloads of the patched kinds, (kind, namespace, name) -> object (kind and apiVersion filled in)."""
     objects = {}
     for kind in wc.PATCHED_KINDS:
@@ -67,12 +66,12 @@ def read_standard_mode(api):
     if not identities:
         return None
     bindings = api.list("azureidentitybindings", group=group, missing_ok=True)
-    namespaces, templates = {}, _templates(api)
+    namespaces, templates = {}, patched_workloads(api)
     for pod in api.list("pods", label_selector=wc.POD_IDENTITY_LABEL):
         namespaces.setdefault(pod["metadata"]["labels"][wc.POD_IDENTITY_LABEL], set()).add(
             pod["metadata"]["namespace"])
     for (_, namespace, _), obj in templates.items():
-        label = ((wc.pod_template(obj).get("metadata") or {}).get("labels") or {}).get(wc.POD_IDENTITY_LABEL)
+        label = wc.template_labels(obj).get(wc.POD_IDENTITY_LABEL)
         if label:
             namespaces.setdefault(label, set()).add(namespace)
     found, skipped = standard_mode.entries(identities, bindings, namespaces, standard_mode.mic_forces_namespaced(
@@ -89,8 +88,7 @@ def _rows(item, found, templates):
     seen = {(r["kind"], r["namespace"], r["name"]) for r in rows}
     selector = item["podChanges"]["removeLabels"][wc.POD_IDENTITY_LABEL]
     for (kind, namespace, name), obj in sorted(templates.items()):
-        labels = (wc.pod_template(obj).get("metadata") or {}).get("labels") or {}
-        if namespace == item["namespace"] and labels.get(wc.POD_IDENTITY_LABEL) == selector and \
+        if namespace == item["namespace"] and wc.template_labels(obj).get(wc.POD_IDENTITY_LABEL) == selector and \
                 (kind, namespace, name) not in seen:
             rows.append({"kind": kind, "namespace": namespace, "name": name, "pods": 0})
     return rows
@@ -108,7 +106,7 @@ def _also(change, item, obj):
 
 
 def _plan(api, found, items, patch_owned):
-    templates = _templates(api)
+    templates = patched_workloads(api)
     changes, spc_changes, classes, objects, planned_classes, planned = [], [], {}, {}, {}, {}
     for item in items:
         for row in _rows(item, found, templates):
@@ -131,12 +129,12 @@ def _plan(api, found, items, patch_owned):
             for name in wc.secret_provider_classes_used(obj, row["kind"]):
                 if row["namespace"] not in classes:
                     classes[row["namespace"]] = {c["metadata"]["name"]: c for c in api.list(
-                        SPC[0], namespace=row["namespace"], group=SPC[1], missing_ok=True)}
+                        wc.SPC_RESOURCE[0], namespace=row["namespace"], group=wc.SPC_RESOURCE[1], missing_ok=True)}
                 spc = classes[row["namespace"]].get(name)
                 change = spc and wc.secret_provider_class_change(spc, item["clientId"], item.get("tenantId"))
                 if change and (row["namespace"], name) not in planned_classes:
                     planned_classes[(row["namespace"], name)] = dict(spc, kind="SecretProviderClass",
-                                                                     apiVersion=f"{SPC[1]}/v1")
+                                                                     apiVersion=f"{wc.SPC_RESOURCE[1]}/v1")
                     spc_changes.append(dict(change, usedBy=f"{row['kind']}/{row['name']}"))
     return Planned({"read": True, "changes": changes, "secretProviderClasses": spc_changes}, objects,
                    planned_classes)

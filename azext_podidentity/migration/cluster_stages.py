@@ -13,18 +13,22 @@ work from any machine, after any number of runs.
 from azext_podidentity.cluster.api import ApplyConflict
 from azext_podidentity.migration import verification, workload_changes as wc, workload_edits as we
 
-SPC = ("secretproviderclasses", "secrets-store.csi.x-k8s.io", "v1")
-_GROUPS = {"v1": ("", "v1"), "rbac.authorization.k8s.io/v1": ("rbac.authorization.k8s.io", "v1")}
-_OBJECT_RESOURCES = {"ServiceAccount": "serviceaccounts", "ClusterRole": "clusterroles",
-                     "ClusterRoleBinding": "clusterrolebindings"}
+# kind -> (resource, API group) of every kind a stage changes (all at v1)
+_RESOURCES = dict(wc.RESOURCES, SecretProviderClass=wc.SPC_RESOURCE, ServiceAccount=("serviceaccounts", ""),
+                  ClusterRole=("clusterroles", "rbac.authorization.k8s.io"),
+                  ClusterRoleBinding=("clusterrolebindings", "rbac.authorization.k8s.io"))
 
 
-def _row(obj, result, **extra):
+def _names(obj):
     meta = obj["metadata"]
     row = {"kind": obj["kind"], "name": meta["name"]}
     if meta.get("namespace"):
         row["namespace"] = meta["namespace"]
-    return dict(row, result=result, **extra)
+    return row
+
+
+def _row(obj, result, **extra):
+    return dict(_names(obj), result=result, **extra)
 
 
 def _conflict(ex):
@@ -36,9 +40,10 @@ def _conflict(ex):
     return {"conflicts": [], "fix": f"The object changed while this ran ({ex}): run the command again."}
 
 
-def _apply(api, resource, body, group, version, force, dry_run):
+def _apply(api, body, force, dry_run):
+    resource, group = _RESOURCES[body["kind"]]
     try:
-        api.apply(resource, body, group, version, we.FIELD_MANAGER, force=force, dry_run=dry_run)
+        api.apply(resource, body, group, field_manager=we.FIELD_MANAGER, force=force, dry_run=dry_run)
     except ApplyConflict as ex:
         return _row(body, "conflict", **_conflict(ex))
     return _row(body, "would apply" if dry_run else "applied")
@@ -49,16 +54,14 @@ def apply_stage_one(api, planned, items, force=False, dry_run=False):
     from azext_podidentity.migration.plan import cluster_objects
     objects, accounts_failed = [], set()
     for obj in cluster_objects(items):
-        group, version = _GROUPS[obj["apiVersion"]]
-        row = _apply(api, _OBJECT_RESOURCES[obj["kind"]], obj, group, version, force, dry_run)
+        row = _apply(api, obj, force, dry_run)
         objects.append(row)
         if obj["kind"] == "ServiceAccount" and row["result"] == "conflict":
             accounts_failed.add((obj["metadata"]["namespace"], obj["metadata"]["name"]))
     classes = []
     for change in planned.output["secretProviderClasses"]:
         spc = planned.classes[(change["namespace"], change["name"])]
-        classes.append(dict(change, **_apply(api, SPC[0], we.spc_body(spc, change), SPC[1], SPC[2], force,
-                                             dry_run)))
+        classes.append(dict(change, **_apply(api, we.spc_body(spc, change), force, dry_run)))
     by_name = {(i["namespace"], i["name"]): i for i in items}
     for change in planned.output["changes"]:
         if change["action"] != "patch":
@@ -70,8 +73,7 @@ def apply_stage_one(api, planned, items, force=False, dry_run=False):
             continue
         obj = planned.objects[(change["kind"], change["namespace"], change["name"])]
         body = we.stage_one_body(obj, item["podChanges"], f"{item['namespace']}/{item['name']}")
-        resource, group = wc.RESOURCES[change["kind"]]
-        row = _apply(api, resource, body, group, "v1", force, dry_run)
+        row = _apply(api, body, force, dry_run)
         change.update({k: v for k, v in row.items() if k not in ("kind", "name", "namespace")})
     return {"objects": objects, "secretProviderClasses": classes}
 
@@ -85,37 +87,31 @@ def _selected(record, selection):
 def recorded(api, selection):
     """The workloads and SecretProviderClasses that carry a migration record, for the selected pod identities."""
     found = []
-    for kind in wc.PATCHED_KINDS:
-        resource, group = wc.RESOURCES[kind]
-        for obj in api.list(resource, group=group):
-            record = we.record_of(obj)
-            if record and _selected(record, selection):
-                found.append(dict(obj, kind=kind, apiVersion=f"{group}/v1"))
+    from azext_podidentity.migration.cluster_half import patched_workloads
+    for obj in patched_workloads(api).values():
+        record = we.record_of(obj)
+        if record and _selected(record, selection):
+            found.append(obj)
     if not selection.name:  # a class serves every workload that mounts it, whichever pod identity it had
-        for obj in api.list(SPC[0], group=SPC[1], missing_ok=True):
+        for obj in api.list(wc.SPC_RESOURCE[0], group=wc.SPC_RESOURCE[1], missing_ok=True):
             if we.record_of(obj) and (not selection.namespace or obj["metadata"]["namespace"] == selection.namespace):
-                found.append(dict(obj, kind="SecretProviderClass", apiVersion=f"{SPC[1]}/{SPC[2]}"))
+                found.append(dict(obj, kind="SecretProviderClass", apiVersion=f"{wc.SPC_RESOURCE[1]}/v1"))
     return found
 
 
 def verify(api, workloads):
     """A verification row per recorded workload: what its pods show (verification.status)."""
-    from azext_podidentity.cluster import inventory
+    from azext_podidentity.cluster import inventory, reader
     from azext_podidentity.migration.plan import USE_LABEL
     pods = {}
     for selector in (inventory.LABEL, USE_LABEL):
         for pod in api.list("pods", label_selector=selector):
             pods[pod["metadata"].get("uid") or pod["metadata"]["name"]] = pod
-    owners = {}
-    for kind, resource, group in (("ReplicaSet", "replicasets", "apps"), ("Job", "jobs", "batch")):
-        for item in api.list(resource, group=group):
-            owners[(kind, item["metadata"].get("namespace"), item["metadata"]["name"])] = item
+    owners = reader.owners_of(api, pods.values())
     by_workload = {}
     for pod in pods.values():
         by_workload.setdefault((pod["metadata"].get("namespace"), *inventory.top_owner(pod, owners)), []).append(pod)
-    # one list, not one per namespace: the pods are read across namespaces already
-    accounts = {(item["metadata"]["namespace"], item["metadata"]["name"]): item["metadata"].get("annotations") or {}
-                for item in (api.list("serviceaccounts") if workloads else [])}
+    accounts = reader.service_account_annotations(api, {w["metadata"]["namespace"] for w in workloads})
     webhook = verification.webhook_installed(api.list("mutatingwebhookconfigurations",
                                                       group="admissionregistration.k8s.io"))
     rows = []
@@ -124,11 +120,9 @@ def verify(api, workloads):
             continue
         meta, record = obj["metadata"], we.record_of(obj)
         pods_of = by_workload.get((meta["namespace"], obj["kind"], meta["name"]), [])
-        rows.append(dict(_row(obj, None), podIdentity=record.get("podIdentity"), stage=record.get("stage"),
+        rows.append(dict(_names(obj), podIdentity=record.get("podIdentity"), stage=record.get("stage"),
                          **verification.status((record.get("set") or {}).get("serviceAccountName"), pods_of,
                                                accounts, webhook)))
-    for row in rows:
-        del row["result"]
     return rows
 
 
@@ -155,10 +149,9 @@ def remove_labels(api, workloads, checked, dry_run=False):
 
 def _patch(api, obj, ops, dry_run, **extra):
     meta = obj["metadata"]
-    resource, group = (SPC[0], SPC[1]) if obj["kind"] == "SecretProviderClass" else wc.RESOURCES[obj["kind"]]
-    version = SPC[2] if obj["kind"] == "SecretProviderClass" else "v1"
+    resource, group = _RESOURCES[obj["kind"]]
     try:
-        api.json_patch(resource, meta.get("namespace"), meta["name"], ops, group, version, we.FIELD_MANAGER,
+        api.json_patch(resource, meta.get("namespace"), meta["name"], ops, group, field_manager=we.FIELD_MANAGER,
                        dry_run=dry_run)
     except ApplyConflict as ex:
         return _row(obj, "conflict", **_conflict(ex), **extra)

@@ -82,14 +82,10 @@ def stage_one(api, planned, items, options):
     return output
 
 
-def failures(rows):
-    return [r for r in rows if r.get("result") in _FAILED]
-
-
 def fail_on_failures(rows, cluster_name):
     """After the other objects were changed: an error naming each object a conflict kept unchanged."""
     from azure.cli.core.azclierror import AzureResponseError
-    failed = failures(rows)
+    failed = [r for r in rows if r.get("result") in _FAILED]
     if not failed:
         return
     lines = []

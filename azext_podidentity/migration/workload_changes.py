@@ -41,6 +41,11 @@ def pod_template(obj):
     return obj if path is None else _at(obj, path)
 
 
+def template_labels(obj):
+    """The labels of a workload's pod template."""
+    return (pod_template(obj).get("metadata") or {}).get("labels") or {}
+
+
 def owning_tool(obj):
     """Which tool owns the object ("Helm release 'x'", "Argo CD application 'x'", "Flux ..."), or None."""
     meta = obj.get("metadata") or {}
@@ -57,6 +62,8 @@ def owning_tool(obj):
     return None
 
 
+# (resource, API group) of the Secrets Store CSI driver's SecretProviderClass (v1, as every resource here)
+SPC_RESOURCE = ("secretproviderclasses", "secrets-store.csi.x-k8s.io")
 # kind -> (resource, API group) of the kinds whose objects the plan reads
 RESOURCES = {"Deployment": ("deployments", "apps"), "StatefulSet": ("statefulsets", "apps"),
              "DaemonSet": ("daemonsets", "apps"), "ReplicaSet": ("replicasets", "apps"), "Job": ("jobs", "batch"),

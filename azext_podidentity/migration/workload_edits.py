@@ -15,17 +15,12 @@ record never holds a time, so a re-run's apply is byte for byte the last one and
 import copy
 import json
 
-from azext_podidentity.migration.workload_changes import POD_IDENTITY_LABEL, template_path
+from azext_podidentity.migration.workload_changes import (POD_IDENTITY_LABEL, pod_template, template_labels,
+                                                          template_path)
 
 FIELD_MANAGER = "azext-podidentity"
 RECORD = "azext-podidentity.azure.com/migration"
 ADD_WORKLOAD_ID, REMOVE_LABEL = "add-workload-id", "remove-pod-identity-label"
-
-
-def _at(obj, path):
-    for key in path:
-        obj = (obj or {}).get(key)
-    return obj or {}
 
 
 def _nested(path, value):
@@ -65,7 +60,7 @@ def stage_one_body(obj, pod_changes, pod_identity):
     """The server-side apply body that adds Workload ID to the pod template of ``obj`` (a workload as read), and
     records what it set and what was there before. ``pod_changes``: the migration item's ``podChanges``."""
     path = template_path(obj["kind"])
-    template = _at(obj, path)
+    template = pod_template(obj)
     meta = template.get("metadata") or {}
     labels, annotations = dict(pod_changes.get("addLabels") or {}), dict(pod_changes.get("addAnnotations") or {})
     account = pod_changes["serviceAccountName"]
@@ -117,7 +112,7 @@ def label_removal_ops(obj):
     """The JSON patch (stage two) that removes the pod template's ``aadpodidbinding`` label and records its value;
     None when the label is gone already."""
     path = template_path(obj["kind"])
-    labels = (_at(obj, path).get("metadata") or {}).get("labels") or {}
+    labels = template_labels(obj)
     if POD_IDENTITY_LABEL not in labels:
         return None
     record = dict(record_of(obj) or {}, stage=REMOVE_LABEL)
@@ -157,7 +152,7 @@ def undo_ops(obj):
             parameters, done.get("parameters") or {}, before.get("parameters") or {}, kept, "parameter"))
     else:
         path = template_path(obj["kind"])
-        template = _at(obj, path)
+        template = pod_template(obj)
         meta, spec = template.get("metadata") or {}, template.get("spec") or {}
         labels = _restore(meta.get("labels") or {}, done.get("labels") or {}, before.get("labels") or {}, kept,
                           "label")

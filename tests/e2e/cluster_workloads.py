@@ -1,6 +1,8 @@
 """Workloads for the cluster-reading tests, applied with the real kubectl; the real controllers make their pods."""
 import time
 
+from tests.e2e.helpers import pod_identity_args
+
 WORKLOAD_ID_LABEL = "azure.workload.identity/use"
 
 
@@ -57,3 +59,17 @@ def wait_for_pods(kubectl, count, selector="aadpodidbinding", timeout=90):
             return found
         assert time.monotonic() < deadline, f"{found} pods with {selector}, expected {count}"
         time.sleep(0.3)
+
+
+def migration_cluster(az, emulator, names, tmp_path, *workloads):
+    """A cluster ready to migrate: pod identity 'web' in namespace 'shop' (its own identity), the OIDC issuer and
+    workload identity on, the namespace ready and ``workloads`` applied; returns (identity, kubectl)."""
+    emulator.seed_cluster(names.rg, names.cluster, pod_identity={"enabled": True}, oidc_issuer=True,
+                          workload_identity=True)
+    identity = emulator.seed_identity(names.identity_rg, "app-identity")
+    az.ok(*pod_identity_args(names, identity, name="web"))
+    kubectl = emulator.cluster_kubectl(names.rg, names.cluster, str(tmp_path))
+    namespaces_ready(kubectl, "shop")
+    if workloads:
+        kubectl.apply(*workloads)
+    return identity, kubectl

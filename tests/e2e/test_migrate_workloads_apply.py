@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.e2e.cluster_workloads import cronjob, deployment, namespaces_ready, wait_for_pods
+from tests.e2e.cluster_workloads import cronjob, deployment, migration_cluster, namespaces_ready, wait_for_pods
 from tests.e2e.helpers import pod_identity_args
 
 RECORD = "azext-podidentity.azure.com/migration"
@@ -18,17 +18,6 @@ USE = "azure.workload.identity/use"
 
 def _migrate(names, *args):
     return ("aks", "pod-identity", "migrate", "-g", names.rg, "--cluster-name", names.cluster, *args)
-
-
-def _setup(az, emulator, names, tmp_path, *workloads):
-    emulator.seed_cluster(names.rg, names.cluster, pod_identity={"enabled": True}, oidc_issuer=True,
-                          workload_identity=True)
-    identity = emulator.seed_identity(names.identity_rg, "app-identity")
-    az.ok(*pod_identity_args(names, identity, name="web"))
-    kubectl = emulator.cluster_kubectl(names.rg, names.cluster, str(tmp_path))
-    namespaces_ready(kubectl, "shop")
-    kubectl.apply(*workloads)
-    return identity, kubectl
 
 
 def _template(kubectl, kind, name):
@@ -50,9 +39,9 @@ def test_stage_one_applies_then_reruns_change_nothing_and_undo_restores(az, emul
     charted = deployment("shop", "charted", {"aadpodidbinding": "web"})
     charted["metadata"].update(labels={"app.kubernetes.io/managed-by": "Helm"},
                                annotations={"meta.helm.sh/release-name": "shop-release"})
-    identity, kubectl = _setup(az, emulator, names, tmp_path,
-                               deployment("shop", "api", {"aadpodidbinding": "web"}, replicas=2),
-                               cronjob("shop", "nightly", {"aadpodidbinding": "web"}), charted)
+    identity, kubectl = migration_cluster(
+        az, emulator, names, tmp_path, deployment("shop", "api", {"aadpodidbinding": "web"}, replicas=2),
+        cronjob("shop", "nightly", {"aadpodidbinding": "web"}), charted)
     wait_for_pods(kubectl, 3)
     before = {kind: _template(kubectl, kind, name)[1] for kind, name in (("deployment", "api"),
                                                                          ("cronjob", "nightly"))}
@@ -127,9 +116,10 @@ def _wait_for_pods_of(kubectl, account, timeout=60):
 
 def test_a_field_another_manager_owns_is_a_conflict_unless_forced_and_undo_puts_it_back(
         az, emulator, names, tmp_path):
-    _, kubectl = _setup(az, emulator, names, tmp_path,
-                        deployment("shop", "legacy", {"aadpodidbinding": "web"}, service_account="legacy-sa"),
-                        deployment("shop", "api", {"aadpodidbinding": "web"}))
+    _, kubectl = migration_cluster(
+        az, emulator, names, tmp_path,
+        deployment("shop", "legacy", {"aadpodidbinding": "web"}, service_account="legacy-sa"),
+        deployment("shop", "api", {"aadpodidbinding": "web"}))
     failed = az(*_migrate(names, "--workloads", "add-workload-id", "--yes"))
     assert failed.exit_code == 1, failed.stderr
     assert "Deployment shop/legacy: .spec.template.spec.serviceAccountName (set by 'kubectl')" in failed.stderr
@@ -150,7 +140,7 @@ def test_a_field_another_manager_owns_is_a_conflict_unless_forced_and_undo_puts_
 def test_tool_owned_workloads_are_patched_only_when_asked(az, emulator, names, tmp_path):
     charted = deployment("shop", "charted", {"aadpodidbinding": "web"})
     charted["metadata"]["labels"] = {"app.kubernetes.io/managed-by": "Helm"}
-    _, kubectl = _setup(az, emulator, names, tmp_path, charted)
+    _, kubectl = migration_cluster(az, emulator, names, tmp_path, charted)
     result = az.ok(*_migrate(names, "--workloads", "add-workload-id", "--yes", "--patch-tool-owned")).json
     (change,) = result["workloads"]["changes"]
     assert change["action"] == "patch" and change["ownedBy"] == "Helm release '?'" and change["result"] == "applied"

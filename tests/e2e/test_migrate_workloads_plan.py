@@ -1,6 +1,6 @@
 """`migrate` plans the in-cluster half (#27, first step): per workload, the change of its pod template, read off
 the cluster's real API server; --dry-run changes nothing there either."""
-from tests.e2e.cluster_workloads import cronjob, deployment, namespaces_ready, pod, wait_for_pods
+from tests.e2e.cluster_workloads import cronjob, deployment, migration_cluster, namespaces_ready, pod, wait_for_pods
 from tests.e2e.helpers import pod_identity_args
 
 # The Secrets Store CSI driver's CRD as a user's cluster has it (only what the plan reads is given a schema).
@@ -22,13 +22,7 @@ def _with_csi_volume(workload, spc):
 
 
 def test_dry_run_plans_each_workloads_change_and_changes_nothing(az, emulator, names, tmp_path):
-    emulator.seed_cluster(names.rg, names.cluster, pod_identity={"enabled": True}, oidc_issuer=True,
-                          workload_identity=True)
-    identity = emulator.seed_identity(names.identity_rg, "app-identity")
-    az.ok(*pod_identity_args(names, identity, name="web"))
-    kubectl = emulator.cluster_kubectl(names.rg, names.cluster, str(tmp_path))
-    namespaces_ready(kubectl, "shop")
-    kubectl.apply(SPC_CRD)
+    identity, kubectl = migration_cluster(az, emulator, names, tmp_path, SPC_CRD)
     kubectl.run("wait", "--for=condition=Established", "crd/secretproviderclasses.secrets-store.csi.x-k8s.io")
     charted = deployment("shop", "charted", {"aadpodidbinding": "web"})
     charted["metadata"].update(labels={"app.kubernetes.io/managed-by": "Helm"},
